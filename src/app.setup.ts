@@ -1,0 +1,39 @@
+import type { INestApplication, LogLevel as NestLogLevel, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module.js';
+import type { AppConfig, LogLevel } from './config/app-config.js';
+import { migrateDatabase } from './database/migrate.js';
+import { HttpErrorFilter } from './http/http-error.filter.js';
+import { jsonBodyParser } from './http/json-body.middleware.js';
+import { setUpSwagger } from './http/swagger.js';
+
+/** Room for the JSON around a payload; the payload itself is held to PAYLOAD_LIMIT_BYTES (413 beyond). */
+const BODY_OVERHEAD_BYTES = 16 * 1024;
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  verbose: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+/**
+ * Migrates the database, then builds the whole HTTP application (not yet listening). main.ts and the
+ * end-to-end tests both start TaskSystem through here, so the tests run what users run. `extraModules`
+ * adds task types, as an application embedding TaskSystem would.
+ */
+export async function createApp(config: AppConfig, extraModules: Type[] = []): Promise<INestApplication> {
+  if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
+  await migrateDatabase(config.databaseUrl);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraModules), {
+    bodyParser: false,
+    logger: NEST_LEVELS[config.logLevel],
+  });
+  app.use(jsonBodyParser(config.payloadLimitBytes + BODY_OVERHEAD_BYTES));
+  app.useGlobalFilters(new HttpErrorFilter());
+  setUpSwagger(app);
+  return app;
+}

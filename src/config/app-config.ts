@@ -1,0 +1,160 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { plainToInstance, Transform, Type } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The typed configuration every module receives. Built once from the environment by `loadConfig`. */
+export interface AppConfig {
+  port: number;
+  /** Unset: main.ts starts the embedded PostgreSQL and fills this in before the app is created. */
+  databaseUrl: string | undefined;
+  workerEnabled: boolean;
+  workerConcurrency: number;
+  pollIntervalMs: number;
+  leaseMs: number;
+  shutdownGraceMs: number;
+  cancelGraceMs: number;
+  defaultTaskType: string;
+  logLevel: LogLevel;
+  /** Largest accepted payload, as UTF-8 JSON bytes. Larger ones are refused with 413. */
+  payloadLimitBytes: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Names this process in `workerId` (`<replicaId>/<slot>`). Unique per process start. */
+  replicaId: string;
+}
+
+const toBoolean = ({ value }: { value: unknown }): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/**
+ * The environment as it arrives, one property per variable. Validation names the variable itself,
+ * so a bad value is reported as e.g. "WORKER_CONCURRENCY must not be less than 1".
+ */
+class EnvironmentVariables {
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  PORT?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must start with postgres:// or postgresql://' })
+  DATABASE_URL?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'WORKER_ENABLED must be true or false' })
+  WORKER_ENABLED?: boolean;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  WORKER_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(10)
+  @Max(3_600_000)
+  POLL_INTERVAL_MS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(300)
+  @Max(86_400_000)
+  LEASE_MS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  SHUTDOWN_GRACE_MS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(3_600_000)
+  CANCEL_GRACE_MS?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[a-z][a-z0-9_.-]{0,63}$/, { message: 'DEFAULT_TASK_TYPE must be a task type name' })
+  DEFAULT_TASK_TYPE?: string;
+
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(16 * 1024 * 1024)
+  PAYLOAD_LIMIT_BYTES?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400_000)
+  RETRY_BASE_MS?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400_000)
+  RETRY_MAX_MS?: number;
+
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'REPLICA_ID must be 1-100 letters, digits or _.:-' })
+  REPLICA_ID?: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Reads and validates the environment once. Throws a ConfigError naming every bad variable. */
+export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const env = plainToInstance(EnvironmentVariables, present);
+  const problems = validateSync(env).flatMap((error) => Object.values(error.constraints ?? {}));
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+
+  const config: AppConfig = {
+    port: env.PORT ?? 4000,
+    databaseUrl: env.DATABASE_URL,
+    workerEnabled: env.WORKER_ENABLED ?? true,
+    workerConcurrency: env.WORKER_CONCURRENCY ?? 5,
+    pollIntervalMs: env.POLL_INTERVAL_MS ?? 1000,
+    leaseMs: env.LEASE_MS ?? 30_000,
+    shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,
+    cancelGraceMs: env.CANCEL_GRACE_MS ?? 5000,
+    defaultTaskType: env.DEFAULT_TASK_TYPE ?? 'demo',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    payloadLimitBytes: env.PAYLOAD_LIMIT_BYTES ?? 64 * 1024,
+    retryBaseMs: env.RETRY_BASE_MS ?? 1000,
+    retryMaxMs: env.RETRY_MAX_MS ?? 300_000,
+    replicaId: env.REPLICA_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
+  };
+  if (config.retryMaxMs < config.retryBaseMs) {
+    throw new ConfigError('Invalid configuration: RETRY_MAX_MS must not be less than RETRY_BASE_MS');
+  }
+  return config;
+}
+
+/** Injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('AppConfig');

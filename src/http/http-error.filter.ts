@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { TaskDomainError } from '../tasks/task.errors.js';
+import type { TaskErrorCode } from '../tasks/task.errors.js';
+import { isDatabaseUnavailable } from './database-errors.js';
+
+/** The HTTP status of each domain error. Exhaustive: a new code does not compile until it is mapped here. */
+function statusOf(code: TaskErrorCode): HttpStatus {
+  switch (code) {
+    case 'UNKNOWN_TASK_TYPE':
+    case 'INVALID_PAYLOAD':
+      return HttpStatus.BAD_REQUEST;
+    case 'PAYLOAD_TOO_LARGE':
+      return HttpStatus.PAYLOAD_TOO_LARGE;
+    case 'TASK_NOT_FOUND':
+      return HttpStatus.NOT_FOUND;
+    case 'TASK_ALREADY_FINISHED':
+      return HttpStatus.CONFLICT;
+    default: {
+      const unmapped: never = code;
+      throw new Error(`unmapped task error code ${String(unmapped)}`);
+    }
+  }
+}
+
+const REASON: Partial<Record<number, string>> = {
+  400: 'Bad Request',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Every error leaves in Nest's shape `{statusCode, error, message}`. Domain errors map through statusOf;
+ * an unreachable database is 503; anything unexpected is a 500 carrying an error id that is also logged.
+ */
+@Catch()
+export class HttpErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof HttpException) {
+      const body = exception.getResponse();
+      response
+        .status(exception.getStatus())
+        .json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+      return;
+    }
+    if (exception instanceof TaskDomainError) {
+      const statusCode = statusOf(exception.code);
+      const extra = exception.task ? { task: exception.task } : {};
+      response
+        .status(statusCode)
+        .json({ statusCode, error: REASON[statusCode], message: exception.messages, ...extra });
+      return;
+    }
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${(exception as Error).message}`);
+      response
+        .status(503)
+        .json({ statusCode: 503, error: REASON[503], message: 'the database is unavailable; retry shortly' });
+      return;
+    }
+    const errorId = randomUUID();
+    this.logger.error(`unexpected error ${errorId}: ${(exception as Error)?.message}`, (exception as Error)?.stack);
+    response
+      .status(500)
+      .json({ statusCode: 500, error: REASON[500], message: `unexpected error; error id ${errorId}` });
+  }
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { TaskNotificationsService } from './task-notifications.service.js';
+import { TaskQueueRepository } from './task-queue.repository.js';
+
+/** The tasks table and its notifications: the one place that talks SQL to the queue. */
+@Module({
+  providers: [TaskQueueRepository, TaskNotificationsService],
+  exports: [TaskQueueRepository, TaskNotificationsService],
+})
+export class QueueModule {}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { NewTask, Task, TaskError, TaskStatus } from './task.js';
+import * as SQL from './task-queue.sql.js';
+
+/** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
+export interface HeldAttempt {
+  id: string;
+  workerId: string;
+  attempt: number;
+}
+
+export interface ListFilter {
+  statuses: TaskStatus[] | null;
+  type: string | null;
+  /** Return tasks older than this id. */
+  beforeId: string | null;
+  limit: number;
+}
+
+/** The only code that talks SQL to the tasks table. The statements themselves live in task-queue.sql.ts. */
+@Injectable()
+export class TaskQueueRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  insert(tasks: NewTask[]): Promise<Task[]> {
+    return this.rows<Task>(SQL.INSERT_TASKS, [
+      tasks.map((task) => task.type),
+      // node-postgres would turn a JS array into a Postgres array, so every payload travels as JSON text.
+      tasks.map((task) => JSON.stringify(task.payload)),
+      tasks.map((task) => task.priority),
+      tasks.map((task) => task.runAt),
+      tasks.map((task) => task.maxAttempts),
+      tasks.map((task) => task.timeoutMs),
+    ]);
+  }
+
+  claim(types: string[], freeSlots: number[], replicaId: string, leaseMs: number): Promise<Task[]> {
+    return this.rows<Task>(SQL.CLAIM_TASKS, [types, freeSlots, replicaId, leaseMs]);
+  }
+
+  /** Returns the held attempts that are still ours, and whether a stop was asked for each. */
+  renewLeases(held: HeldAttempt[], leaseMs: number): Promise<{ id: string; stopRequested: boolean }[]> {
+    return this.rows(SQL.RENEW_LEASES, [
+      held.map((attempt) => attempt.id),
+      held.map((attempt) => attempt.workerId),
+      held.map((attempt) => attempt.attempt),
+      leaseMs,
+    ]);
+  }
+
+  /** Each outcome write returns the task as written, or undefined when the attempt was no longer ours. */
+  async complete(held: HeldAttempt, result: unknown): Promise<Task | undefined> {
+    const [task] = await this.rows<Task>(SQL.COMPLETE_TASK, [
+      held.id,
+      held.workerId,
+      held.attempt,
+      JSON.stringify(result ?? null),
+    ]);
+    return task;
+  }
+
+  async failAttempt(held: HeldAttempt, error: TaskError, retryDelayMs: number): Promise<Task | undefined> {
+    const [task] = await this.rows<Task>(SQL.FAIL_ATTEMPT, [
+      held.id,
+      held.workerId,
+      held.attempt,
+      JSON.stringify(error),
+      retryDelayMs,
+    ]);
+    return task;
+  }
+
+  async release(held: HeldAttempt): Promise<Task | undefined> {
+    const [task] = await this.rows<Task>(SQL.RELEASE_TASK, [held.id, held.workerId, held.attempt]);
+    return task;
+  }
+
+  /** The task after the stop request, or undefined when it is unknown or already terminal. */
+  async requestStop(id: string): Promise<Task | undefined> {
+    const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);
+    return task;
+  }
+
+  async get(id: string): Promise<Task | undefined> {
+    const [task] = await this.rows<Task>(SQL.GET_TASK, [id]);
+    return task;
+  }
+
+  list(filter: ListFilter): Promise<Task[]> {
+    return this.rows<Task>(SQL.LIST_TASKS, [filter.statuses, filter.type, filter.beforeId, filter.limit]);
+  }
+
+  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      // The structured result gives the rows of UPDATE … RETURNING too, not TypeORM's [rows, count] pair.
+      const result = await runner.query(sql, parameters, true);
+      return result.records as T[];
+    } finally {
+      await runner.release();
+    }
+  }
+}

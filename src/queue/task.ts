@@ -1,0 +1,51 @@
+/** A task as stored and as the API shows it (see the contract's Task table). */
+export const TASK_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** Terminal statuses never change again. */
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export const isTerminal = (status: TaskStatus): boolean => TERMINAL_STATUSES.includes(status);
+
+export interface TaskError {
+  message: string;
+  [detail: string]: unknown;
+}
+
+export interface TaskProgress {
+  percent: number;
+  message?: string;
+}
+
+export interface Task {
+  /** bigint identity, kept as a string end to end so no precision is lost. */
+  id: string;
+  type: string;
+  queue: string;
+  key: string | null;
+  payload: unknown;
+  status: TaskStatus;
+  priority: number;
+  runAt: Date;
+  attempt: number;
+  maxAttempts: number;
+  timeoutMs: number | null;
+  result: unknown;
+  error: TaskError | null;
+  cancelRequestedAt: Date | null;
+  workerId: string | null;
+  progress: TaskProgress | null;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
+}
+
+/** What a submission stores; everything else starts at its column default. */
+export interface NewTask {
+  type: string;
+  payload: unknown;
+  priority: number;
+  runAt: Date | null;
+  maxAttempts: number;
+  timeoutMs: number | null;
+}

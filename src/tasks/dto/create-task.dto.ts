@@ -1,0 +1,69 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The canonical body of POST /tasks. Every field is optional. A JSON object with none of these fields
+ * is the shorthand of the original TaskSystem: it is the payload of the default task type.
+ */
+export class CreateTaskDto {
+  @ApiPropertyOptional({ description: 'Task type; default: DEFAULT_TASK_TYPE (demo)', example: 'sleep' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'type must be 1-100 letters, digits or _.:-' })
+  type?: string;
+
+  @ApiPropertyOptional({
+    description: 'Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)',
+    example: { ms: 2000 },
+  })
+  @IsOptional()
+  payload?: unknown;
+
+  @ApiPropertyOptional({ minimum: -100, maximum: 100, default: 0, description: 'Higher runs first' })
+  @IsOptional()
+  @IsInt()
+  @Min(-100)
+  @Max(100)
+  priority?: number;
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'Not started before this instant; default now',
+    example: '2026-12-01T09:00:00Z',
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'runAt must be an ISO-8601 date-time, e.g. 2026-12-01T09:00:00Z' })
+  runAt?: string;
+
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 100,
+    default: 3,
+    description: 'After this many failed attempts the task is failed',
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  maxAttempts?: number;
+
+  @ApiPropertyOptional({
+    type: Number,
+    minimum: 1,
+    maximum: MAX_TIMEOUT_MS,
+    nullable: true,
+    description: 'An attempt running longer is aborted and counts as failed; null: no timeout',
+    example: 60000,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TIMEOUT_MS)
+  timeoutMs?: number | null;
+}
+
+/** The top-level fields that make a body canonical rather than shorthand. */
+export const CANONICAL_FIELDS = ['type', 'payload', 'priority', 'runAt', 'maxAttempts', 'timeoutMs'] as const;

@@ -1,0 +1,56 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { TASK_STATUSES } from '../../queue/task.js';
+import type { TaskStatus } from '../../queue/task.js';
+
+export class ListTasksQuery {
+  @ApiPropertyOptional({
+    description: `One or several statuses, comma-separated: ${TASK_STATUSES.join(', ')}`,
+    example: 'queued,running',
+  })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value,
+  )
+  @IsIn(TASK_STATUSES, {
+    each: true,
+    message: `status must be one or more of ${TASK_STATUSES.join(', ')}, comma-separated`,
+  })
+  status?: TaskStatus[];
+
+  @ApiPropertyOptional({ description: 'Only tasks of this type', example: 'demo' })
+  @IsOptional()
+  @IsString()
+  type?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
+  @IsOptional()
+  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  cursor?: string;
+}
+
+export const MAX_STOP_WAIT_MS = 30_000;
+
+export class StopTaskQuery {
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: MAX_STOP_WAIT_MS,
+    default: 5000,
+    description: 'How long to wait for a running task to stop, in ms',
+  })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOP_WAIT_MS)
+  wait?: number;
+}

@@ -1,0 +1,131 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { TASK_STATUSES } from '../../queue/task.js';
+import type { TaskStatus } from '../../queue/task.js';
+
+export class TaskErrorDto {
+  @ApiProperty({ example: 'stopped on request' })
+  message!: string;
+}
+
+export class TaskProgressDto {
+  @ApiProperty({ minimum: 0, maximum: 100, example: 40 })
+  percent!: number;
+
+  @ApiPropertyOptional({ example: 'resized 4 of 10 images' })
+  message?: string;
+}
+
+/** A task as every route returns it. Documentation only: the controller returns the stored Task. */
+export class TaskDto {
+  @ApiProperty({ description: 'Database identity (bigint) as a string of digits', example: '42' })
+  id!: string;
+
+  @ApiProperty({ description: 'Name of a registered task type', example: 'demo' })
+  type!: string;
+
+  @ApiProperty({ description: 'The named queue it waits in', example: 'default' })
+  queue!: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Idempotency key', example: null })
+  key!: string | null;
+
+  @ApiProperty({
+    description: 'The input given at submission (any JSON value)',
+    example: { name: 'Jean', number: '42' },
+  })
+  payload!: unknown;
+
+  @ApiProperty({ enum: TASK_STATUSES, description: 'succeeded, failed and cancelled are terminal', example: 'queued' })
+  status!: TaskStatus;
+
+  @ApiProperty({
+    minimum: -100,
+    maximum: 100,
+    description: 'Higher runs first; equal priority runs in submission order',
+    example: 0,
+  })
+  priority!: number;
+
+  @ApiProperty({ format: 'date-time', description: 'Not started before this instant' })
+  runAt!: string;
+
+  @ApiProperty({ description: 'How many times a worker has started it', example: 0 })
+  attempt!: number;
+
+  @ApiProperty({ minimum: 1, maximum: 100, example: 3 })
+  maxAttempts!: number;
+
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'An attempt running longer is aborted and counts as failed',
+    example: null,
+  })
+  timeoutMs!: number | null;
+
+  @ApiProperty({ nullable: true, description: 'What the handler returned (succeeded tasks)', example: null })
+  result!: unknown;
+
+  @ApiProperty({
+    type: TaskErrorDto,
+    nullable: true,
+    description: 'Why the last attempt failed, or why it was stopped',
+  })
+  error!: TaskErrorDto | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'When a stop was asked for' })
+  cancelRequestedAt!: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Replica and slot that holds or last held it',
+    example: 'web-1-4711-ab12/3',
+  })
+  workerId!: string | null;
+
+  @ApiProperty({ type: TaskProgressDto, nullable: true, description: 'Last progress a handler reported' })
+  progress!: TaskProgressDto | null;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  startedAt!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  finishedAt!: string | null;
+}
+
+export class TaskPageDto {
+  @ApiProperty({ type: [TaskDto], description: 'Newest first' })
+  tasks!: TaskDto[];
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Pass as `cursor` to get the next page; null on the last page',
+    example: '17',
+  })
+  nextCursor!: string | null;
+}
+
+/** Nest's error body, which every 4xx and 5xx uses. */
+export class ErrorDto {
+  @ApiProperty({ example: 400 })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Bad Request' })
+  error!: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: 'unknown task type "nope"; known types: demo, fail, sleep',
+  })
+  message!: string | string[];
+}
+
+export class ConflictErrorDto extends ErrorDto {
+  @ApiProperty({ type: TaskDto, description: 'The task as it is' })
+  task!: TaskDto;
+}

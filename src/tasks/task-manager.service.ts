@@ -1,0 +1,139 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { isTerminal } from '../queue/task.js';
+import type { NewTask, Task } from '../queue/task.js';
+import { TaskNotificationsService } from '../queue/task-notifications.service.js';
+import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
+import type { CreateTaskDto } from './dto/create-task.dto.js';
+import type { ListTasksQuery } from './dto/list-tasks.query.js';
+import { TaskDomainError } from './task.errors.js';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const DEFAULT_STOP_WAIT_MS = 5000;
+
+/**
+ * While a DELETE waits for a running task to stop, it re-reads the task at least this often, in case the
+ * `task_done` notification is missed (NOTIFY is a hint; the table is the truth).
+ */
+const STOP_RECHECK_MS = 500;
+
+export interface StopOutcome {
+  task: Task;
+  /** False when the task was still running when the wait ran out (it stops later). */
+  stopped: boolean;
+}
+
+/** What the API can do with tasks: the domain rules between the HTTP face and the queue. */
+@Injectable()
+export class TaskManagerService {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: TaskQueueRepository,
+    private readonly handlers: TaskHandlerRegistry,
+    private readonly notifications: TaskNotificationsService,
+  ) {}
+
+  /** Checks a submission against the registered types and limits, then stores it. */
+  async submit(submission: CreateTaskDto): Promise<Task> {
+    const [task] = await this.queue.insert([this.toNewTask(submission)]);
+    return task;
+  }
+
+  async list(query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // One row more than asked tells whether there is a next page without a count query.
+    const tasks = await this.queue.list({
+      statuses: query.status ?? null,
+      type: query.type ?? null,
+      beforeId: query.cursor ?? null,
+      limit: limit + 1,
+    });
+    const hasMore = tasks.length > limit;
+    if (hasMore) tasks.length = limit;
+    return { tasks, nextCursor: hasMore ? tasks[tasks.length - 1].id : null };
+  }
+
+  async get(id: string): Promise<Task> {
+    const task = await this.queue.get(id);
+    if (!task) throw new TaskDomainError('TASK_NOT_FOUND', `task ${id} does not exist`);
+    return task;
+  }
+
+  /**
+   * Stops a task: a queued one is cancelled at once; a running one is told to stop wherever it runs, and
+   * this waits up to `waitMs` for it to end.
+   */
+  async stop(id: string, waitMs = DEFAULT_STOP_WAIT_MS): Promise<StopOutcome> {
+    const task = await this.queue.requestStop(id);
+    if (!task) {
+      const existing = await this.get(id);
+      throw new TaskDomainError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
+    }
+    if (isTerminal(task.status)) return { task, stopped: true };
+    const latest = await this.awaitTerminal(id, waitMs);
+    return { task: latest, stopped: isTerminal(latest.status) };
+  }
+
+  private toNewTask(submission: CreateTaskDto): NewTask {
+    const type = submission.type ?? this.config.defaultTaskType;
+    const registered = this.handlers.find(type);
+    if (!registered) {
+      throw new TaskDomainError(
+        'UNKNOWN_TASK_TYPE',
+        `unknown task type "${type}"; known types: ${this.handlers.types.join(', ')}`,
+      );
+    }
+    const payload = submission.payload ?? null;
+    const size = Buffer.byteLength(JSON.stringify(payload));
+    if (size > this.config.payloadLimitBytes) {
+      throw new TaskDomainError(
+        'PAYLOAD_TOO_LARGE',
+        `payload is ${size} bytes; the limit is ${this.config.payloadLimitBytes} bytes`,
+      );
+    }
+    const problems = registered.handler.validatePayload?.(payload) ?? [];
+    if (problems.length > 0) throw new TaskDomainError('INVALID_PAYLOAD', problems);
+    return {
+      type,
+      payload,
+      priority: submission.priority ?? 0,
+      runAt: submission.runAt === undefined ? null : new Date(submission.runAt),
+      maxAttempts: submission.maxAttempts ?? 3,
+      timeoutMs: submission.timeoutMs ?? null,
+    };
+  }
+
+  /** Waits until the task is terminal or `waitMs` passes, whichever is first, and returns it as it is then. */
+  private async awaitTerminal(id: string, waitMs: number): Promise<Task> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      // Listen before reading, so a `done` sent between the read and the wait is not missed.
+      const done = this.nextDoneOf(id, Math.min(STOP_RECHECK_MS, Math.max(0, deadline - Date.now())));
+      const task = await this.get(id);
+      if (isTerminal(task.status) || Date.now() >= deadline) {
+        done.cancel();
+        return task;
+      }
+      await done.settled;
+    }
+  }
+
+  private nextDoneOf(id: string, timeoutMs: number): { settled: Promise<void>; cancel: () => void } {
+    let cancel!: () => void;
+    const settled = new Promise<void>((resolve) => {
+      const onDone = (doneId: string): void => {
+        if (doneId === id) cancel();
+      };
+      const timer = setTimeout(() => cancel(), timeoutMs);
+      cancel = () => {
+        clearTimeout(timer);
+        this.notifications.off('done', onDone);
+        resolve();
+      };
+      this.notifications.on('done', onDone);
+    });
+    return { settled, cancel };
+  }
+}

@@ -1,0 +1,19 @@
+import type { Task } from '../queue/task.js';
+
+/** Every way a task operation can be refused. The HTTP status of each lives in one switch (http-error.filter.ts). */
+export type TaskErrorCode =
+  'UNKNOWN_TASK_TYPE' | 'INVALID_PAYLOAD' | 'PAYLOAD_TOO_LARGE' | 'TASK_NOT_FOUND' | 'TASK_ALREADY_FINISHED';
+
+export class TaskDomainError extends Error {
+  constructor(
+    readonly code: TaskErrorCode,
+    message: string | string[],
+    /** Sent along with the error where the contract says so (409 "with the task"). */
+    readonly task?: Task,
+  ) {
+    super(Array.isArray(message) ? message.join('; ') : message);
+    this.messages = message;
+  }
+
+  readonly messages: string | string[];
+}

@@ -1,0 +1,25 @@
+import type { Task } from '../queue/task.js';
+
+/** Results are logged, as the original TaskSystem did, but a huge one is cut so a log line stays a line. */
+const MAX_LOGGED_JSON = 500;
+
+/** The "task result" log line of every outcome: id, type, status, and result or error. */
+export function describeOutcome(task: Task, durationMs: number): string {
+  const head = `task ${task.id} (${task.type}) ${task.status} after ${durationMs} ms, attempt ${task.attempt}/${task.maxAttempts}`;
+  switch (task.status) {
+    case 'succeeded':
+      return `${head}: result ${shorten(JSON.stringify(task.result))}`;
+    case 'queued':
+      return `${head}: will retry at ${task.runAt.toISOString()} after error: ${task.error?.message}`;
+    case 'failed':
+    case 'cancelled':
+      return `${head}: ${task.error?.message}`;
+    case 'running':
+      return head;
+  }
+}
+
+function shorten(json: string | undefined): string {
+  if (json === undefined) return 'null';
+  return json.length > MAX_LOGGED_JSON ? `${json.slice(0, MAX_LOGGED_JSON)}… (${json.length} chars)` : json;
+}

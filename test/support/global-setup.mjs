@@ -1,0 +1,40 @@
+// Once per `npm test`: build the app, start the PostgreSQL server (DATABASE_URL's, or an embedded one
+// under .data/test-pg, apart from the one `npm start` uses), and migrate a template database that every
+// test file clones. Plain JavaScript on the fresh build, because Jest loads global setup outside its ESM
+// test runtime, where our TypeScript sources cannot be imported.
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
+
+export const TEMPLATE_DATABASE = 'tasksystem_test_template';
+
+export default async function globalSetup() {
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  const { migrateDatabase } = await import('../../dist/database/migrate.js');
+  const pg = (await import('pg')).default;
+
+  let server = process.env.DATABASE_URL;
+  if (!server) {
+    const { startEmbeddedPostgres } = await import('../../dist/database/embedded-postgres.js');
+    const embedded = await startEmbeddedPostgres({
+      dataDir: resolve('.data', 'test-pg'),
+      preferredPort: 54_339,
+      fast: true,
+      log: (message) => process.stdout.write(`[embedded-postgres] ${message}\n`),
+    });
+    globalThis.embeddedPostgres = embedded;
+    server = embedded.url;
+  }
+  process.env.TEST_SERVER_URL = server;
+
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${TEMPLATE_DATABASE} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const template = new URL(server);
+  template.pathname = `/${TEMPLATE_DATABASE}`;
+  await migrateDatabase(template.toString());
+}

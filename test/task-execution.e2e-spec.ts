@@ -1,0 +1,85 @@
+import { createTestDatabase } from './support/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
+import { startTestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
+
+/** Tasks run in worker slots and end with the outcome the contract describes. */
+describe('running tasks', () => {
+  let database: TestDatabase;
+  let replica: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    replica = await startTestApp(database.url, { WORKER_CONCURRENCY: '3' });
+  });
+
+  afterAll(async () => {
+    await replica?.close();
+    await database?.drop();
+  });
+
+  const submit = async (body: object): Promise<string> =>
+    ((await replica.http.post('/tasks').send(body).expect(201)).body as { id: string }).id;
+
+  it('runs a sleep task to succeeded with its result, timestamps and worker', async () => {
+    const id = await submit({ type: 'sleep', payload: { ms: 50 } });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    expect(task).toMatchObject({ status: 'succeeded', result: { slept: 50 }, error: null, attempt: 1 });
+    expect(task.workerId).toMatch(new RegExp(`^${replica.config.replicaId}/[1-3]$`));
+    const { createdAt, startedAt, finishedAt } = task as unknown as Record<string, string>;
+    expect(Date.parse(startedAt)).toBeGreaterThanOrEqual(Date.parse(createdAt));
+    expect(Date.parse(finishedAt) - Date.parse(startedAt)).toBeGreaterThanOrEqual(50);
+  });
+
+  it('runs the original demo task: its result is its payload', async () => {
+    const id = await submit({ name: 'Jean', number: '42' });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    expect(task).toMatchObject({ type: 'demo', status: 'succeeded', result: { name: 'Jean', number: '42' } });
+  });
+
+  it('retries a failing handler and succeeds once it stops throwing', async () => {
+    const id = await submit({ type: 'fail', payload: { times: 2, message: 'flaky' }, maxAttempts: 3 });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    expect(task).toMatchObject({ status: 'succeeded', attempt: 3, result: { attempts: 3 }, error: null });
+  });
+
+  it('fails a task for good after maxAttempts, with the last error', async () => {
+    const id = await submit({ type: 'fail', payload: { message: 'always broken' }, maxAttempts: 2 });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    expect(task).toMatchObject({ status: 'failed', attempt: 2, result: null, error: { message: 'always broken' } });
+    expect(task.finishedAt).not.toBeNull();
+  });
+
+  it('aborts an attempt that outlives timeoutMs and counts it as failed', async () => {
+    const id = await submit({ type: 'sleep', payload: { ms: 60_000 }, timeoutMs: 100, maxAttempts: 1 });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    expect(task).toMatchObject({ status: 'failed', attempt: 1, error: { message: 'timed out after 100 ms' } });
+  });
+
+  it('does not start a task before its runAt', async () => {
+    const runAt = new Date(Date.now() + 1500);
+    const id = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: runAt.toISOString() });
+    const task = await replica.waitForStatus(id, 'succeeded');
+    expect(Date.parse(task.startedAt as unknown as string)).toBeGreaterThanOrEqual(runAt.getTime());
+  });
+
+  it('never runs more tasks at once than WORKER_CONCURRENCY', async () => {
+    const ids = await Promise.all(Array.from({ length: 7 }, () => submit({ type: 'sleep', payload: { ms: 150 } })));
+    let most = 0;
+    for (;;) {
+      const { tasks } = (await replica.http.get('/tasks?status=running').expect(200)).body as { tasks: unknown[] };
+      most = Math.max(most, tasks.length);
+      const unfinished = (
+        await database.query(`SELECT id FROM tasks WHERE id = ANY($1) AND status <> 'succeeded'`, [ids])
+      ).length;
+      if (unfinished === 0) break;
+    }
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(3);
+    const slots = await database.query<{ worker_id: string }>(
+      `SELECT DISTINCT worker_id FROM tasks WHERE id = ANY($1)`,
+      [ids],
+    );
+    expect(slots.length).toBeLessThanOrEqual(3);
+  });
+});
