@@ -1,3 +1,4 @@
+import 'reflect-metadata'; // class-transformer's @Type reads design metadata, even outside Nest (the migration runner)
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { plainToInstance, Transform, Type } from 'class-transformer';

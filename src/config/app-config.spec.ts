@@ -1,0 +1,69 @@
+import { ConfigError, loadConfig } from './app-config.js';
+
+describe('loadConfig', () => {
+  it('gives the contract defaults for an empty environment', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      databaseUrl: undefined,
+      workerEnabled: true,
+      workerConcurrency: 5,
+      pollIntervalMs: 1000,
+      leaseMs: 30_000,
+      shutdownGraceMs: 10_000,
+      cancelGraceMs: 5000,
+      defaultTaskType: 'demo',
+      logLevel: 'info',
+      payloadLimitBytes: 65_536,
+    });
+    expect(config.replicaId).toMatch(/^[A-Za-z0-9_.:-]+$/);
+  });
+
+  it('reads every variable it is given', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u@db:5432/tasks',
+      WORKER_ENABLED: 'false',
+      WORKER_CONCURRENCY: '12',
+      LEASE_MS: '9000',
+      LOG_LEVEL: 'debug',
+      REPLICA_ID: 'web-1',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      databaseUrl: 'postgres://u@db:5432/tasks',
+      workerEnabled: false,
+      workerConcurrency: 12,
+      leaseMs: 9000,
+      logLevel: 'debug',
+      replicaId: 'web-1',
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 4000, databaseUrl: undefined });
+  });
+
+  it('names every bad variable in one error', () => {
+    const attempt = () =>
+      loadConfig({
+        PORT: 'eighty',
+        WORKER_CONCURRENCY: '0',
+        WORKER_ENABLED: 'yes',
+        DATABASE_URL: 'mysql://x',
+        LOG_LEVEL: 'loud',
+      });
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/PORT must be an integer number/);
+    expect(attempt).toThrow(/WORKER_CONCURRENCY must not be less than 1/);
+    expect(attempt).toThrow(/WORKER_ENABLED must be true or false/);
+    expect(attempt).toThrow(/DATABASE_URL must start with postgres:\/\//);
+    expect(attempt).toThrow(/LOG_LEVEL must be one of the following values/);
+  });
+
+  it('refuses a retry cap below the retry base', () => {
+    expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '100' })).toThrow(
+      /RETRY_MAX_MS must not be less than RETRY_BASE_MS/,
+    );
+  });
+});
