@@ -5,7 +5,7 @@ import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
 import { migrateDatabase } from './database/migrate.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { jsonBodyParser } from './http/json-body.middleware.js';
+import { JSON_BODY_ROUTES, jsonBodyParser } from './http/json-body.middleware.js';
 import { setUpSwagger } from './http/swagger.js';
 
 /** Room for the JSON around a payload; the payload itself is held to PAYLOAD_LIMIT_BYTES (413 beyond). */
@@ -32,7 +32,8 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     bodyParser: false,
     logger: NEST_LEVELS[config.logLevel],
   });
-  app.use(jsonBodyParser(config.payloadLimitBytes + BODY_OVERHEAD_BYTES));
+  // Only the routes that take a body parse one: elsewhere a stray body must not turn a 404 into a 400.
+  app.use(JSON_BODY_ROUTES, jsonBodyParser(config.payloadLimitBytes + BODY_OVERHEAD_BYTES));
   app.useGlobalFilters(new HttpErrorFilter());
   setUpSwagger(app);
   return app;

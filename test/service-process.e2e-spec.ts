@@ -53,6 +53,10 @@ describe('the service process', () => {
     const service = track(await startService(workDir, { PORT: String(await freePort()) }));
     expect(existsSync(join(workDir, '.data', 'pg', 'PG_VERSION'))).toBe(true);
     await originalCurlCommands(service.baseUrl);
+    // The original's "task result" log line: every task's end, with its id, type, status and error or result.
+    await waitFor('the cancelled task to be logged', () =>
+      /task 1 \(demo\) cancelled( after \d+ ms)?, attempt \d\/3: stopped on request/.test(service.output()),
+    );
 
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);

@@ -84,6 +84,13 @@ describe('tasks API', () => {
       ['maxAttempts of 0', '{"maxAttempts": 0}', /maxAttempts must not be less than 1/],
       ['a negative timeout', '{"timeoutMs": -5}', /timeoutMs must not be less than 1/],
       ['a runAt that is no date', '{"runAt": "tomorrow"}', /runAt must be an ISO-8601 date-time/],
+      [
+        'a runAt without a time zone',
+        '{"runAt": "2030-01-01T00:00:00"}',
+        /runAt must be an ISO-8601 date-time with Z or an offset/,
+      ],
+      ['a payload with \\u0000, which PostgreSQL cannot store', '{"name": "a\\u0000b"}', /cannot store/],
+      ['a payload with an unpaired surrogate', '{"payload": "\\ud800"}', /cannot store/],
       ['a sleep payload without ms', '{"type": "sleep", "payload": {}}', /payload.ms is required/],
       ['a type that is not a string', '{"type": 5}', /type must be a string/],
     ])('refuses %s with 400 naming the problem, storing nothing', async (_, body, message) => {
@@ -111,6 +118,20 @@ describe('tasks API', () => {
         .send({ payload: 'x'.repeat(2 * 1024 * 1024) })
         .expect(413);
       expect(response.body).toMatchObject({ statusCode: 413, error: 'Payload Too Large' });
+    });
+
+    it('refuses a shorthand payload just over 64 KiB with 413, storing nothing', async () => {
+      const before = await storedCount();
+      const body = JSON.stringify({ blob: 'x'.repeat(65 * 1024) });
+      const response = await api.http.post('/tasks').set('Content-Type', 'text/plain').send(body).expect(413);
+      expect(response.body.message).toMatch(/the limit is 65536 bytes/);
+      expect(await storedCount()).toBe(before);
+    });
+
+    it('ignores a stray body on routes that take none', async () => {
+      const id = (await api.http.post('/tasks').send({}).expect(201)).body.id as string;
+      await api.http.delete(`/tasks/${id}`).set('Content-Type', 'text/plain').send('not json').expect(200);
+      await api.http.post('/nowhere').set('Content-Type', 'text/plain').send('not json').expect(404);
     });
   });
 
@@ -149,6 +170,7 @@ describe('tasks API', () => {
       ['limit=501', /limit must not be greater than 500/],
       ['limit=ten', /limit must be an integer/],
       ['cursor=abc', /cursor must be the nextCursor of a previous page/],
+      ['cursor=9999999999999999999', /cursor must be the nextCursor of a previous page/],
       ['colour=red', /property colour should not exist/],
     ])('refuses ?%s with 400 naming the problem', async (query, message) => {
       const response = await api.http.get(`/tasks?${query}`).expect(400);

@@ -4,7 +4,7 @@ import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { TaskDomainError } from '../tasks/task.errors.js';
 import type { TaskErrorCode } from '../tasks/task.errors.js';
-import { isDatabaseUnavailable } from './database-errors.js';
+import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
 
 /** The HTTP status of each domain error. Exhaustive: a new code does not compile until it is mapped here. */
 function statusOf(code: TaskErrorCode): HttpStatus {
@@ -57,6 +57,15 @@ export class HttpErrorFilter implements ExceptionFilter {
       response
         .status(statusCode)
         .json({ statusCode, error: REASON[statusCode], message: exception.messages, ...extra });
+      return;
+    }
+    if (isUnstorableJson(exception)) {
+      const detail = (exception as { detail?: string }).detail ?? (exception as Error).message;
+      response.status(400).json({
+        statusCode: 400,
+        error: REASON[400],
+        message: `the payload holds text PostgreSQL cannot store (\\u0000 or an unpaired surrogate): ${detail}`,
+      });
       return;
     }
     if (isDatabaseUnavailable(exception)) {

@@ -6,9 +6,15 @@ import express from 'express';
  * `curl -d '{...}'` sends application/x-www-form-urlencoded. An empty body stays undefined. Errors are
  * answered here, in Nest's error shape, because they happen before any route runs.
  */
+/** Path prefixes whose POST, PUT and PATCH requests carry a JSON body. */
+export const JSON_BODY_ROUTES = ['/tasks'];
+
+const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
 export function jsonBodyParser(limitBytes: number): RequestHandler[] {
   const readText = express.text({ type: () => true, limit: limitBytes });
-  const readBody: RequestHandler = (request, response, next) =>
+  const readBody: RequestHandler = (request, response, next) => {
+    if (!METHODS_WITH_BODY.has(request.method)) return next();
     readText(request, response, (error?: unknown) => {
       if (!error) return next();
       const { status, type } = error as { status?: number; type?: string };
@@ -21,6 +27,7 @@ export function jsonBodyParser(limitBytes: number): RequestHandler[] {
         `could not read the request body: ${(error as Error).message}`,
       );
     });
+  };
   const parseJson = (request: Request, response: Response, next: NextFunction): void => {
     const text: unknown = request.body;
     if (typeof text !== 'string' || text.trim() === '') {

@@ -60,13 +60,19 @@ export class TaskQueueRepository {
     return task;
   }
 
-  async failAttempt(held: HeldAttempt, error: TaskError, retryDelayMs: number): Promise<Task | undefined> {
+  async failAttempt(
+    held: HeldAttempt,
+    error: TaskError,
+    retryDelayMs: number,
+    doNotRetry = false,
+  ): Promise<Task | undefined> {
     const [task] = await this.rows<Task>(SQL.FAIL_ATTEMPT, [
       held.id,
       held.workerId,
       held.attempt,
       JSON.stringify(error),
       retryDelayMs,
+      doNotRetry,
     ]);
     return task;
   }

@@ -102,13 +102,14 @@ export const COMPLETE_TASK = `
  * version the UPDATE locked, and a stop asked a moment earlier is never missed.
  */
 const FAILED_ATTEMPT_OUTCOME = `CASE WHEN t.cancel_requested_at IS NOT NULL THEN 'cancelled'
-                                   WHEN t.attempt >= t.max_attempts THEN 'failed'
+                                   WHEN t.attempt >= t.max_attempts OR $6::boolean THEN 'failed'
                                    ELSE 'queued' END`;
 
 /**
  * The attempt failed (threw, timed out, or was aborted): `cancelled` if a stop was asked, `failed` once
- * the attempts are used up, else back to `queued` to run again after the backoff. Fenced like COMPLETE_TASK.
- * $1 id, $2 worker id, $3 attempt, $4 error, $5 retry delay in ms.
+ * the attempts are used up or retrying is ruled out, else back to `queued` to run again after the
+ * backoff. Fenced like COMPLETE_TASK.
+ * $1 id, $2 worker id, $3 attempt, $4 error, $5 retry delay in ms, $6 true: do not retry.
  */
 export const FAIL_ATTEMPT = `
   WITH failed AS (

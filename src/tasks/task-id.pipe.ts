@@ -1,15 +1,13 @@
 import { BadRequestException, Injectable } from '@nestjs/common';
 import type { PipeTransform } from '@nestjs/common';
+import { isTaskId } from './task-id.js';
 
-const MAX_BIGINT = 9_223_372_036_854_775_807n;
-
-/** A task id in a path: a positive bigint written in digits. Kept as a string, as the API shows ids. */
+/** A task id in a path. Kept as a string, as the API shows ids, without leading zeros. */
 @Injectable()
 export class TaskIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!/^[0-9]{1,19}$/.test(value) || BigInt(value) === 0n || BigInt(value) > MAX_BIGINT) {
+    if (!isTaskId(value))
       throw new BadRequestException(`task id must be a positive integer (digits only), got "${value}"`);
-    }
     return BigInt(value).toString();
   }
 }

@@ -1,10 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isTerminal } from '../queue/task.js';
 import type { NewTask, Task } from '../queue/task.js';
 import { TaskNotificationsService } from '../queue/task-notifications.service.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { describeOutcome } from '../worker/outcome-log.js';
 import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
@@ -28,6 +29,8 @@ export interface StopOutcome {
 /** What the API can do with tasks: the domain rules between the HTTP face and the queue. */
 @Injectable()
 export class TaskManagerService {
+  private readonly logger = new Logger(TaskManagerService.name);
+
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: TaskQueueRepository,
@@ -71,7 +74,10 @@ export class TaskManagerService {
       const existing = await this.get(id);
       throw new TaskDomainError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
     }
-    if (isTerminal(task.status)) return { task, stopped: true };
+    if (isTerminal(task.status)) {
+      this.logger.log(describeOutcome(task)); // cancelled before it started: no worker will log it
+      return { task, stopped: true };
+    }
     const latest = await this.awaitTerminal(id, waitMs);
     return { task: latest, stopped: isTerminal(latest.status) };
   }

@@ -29,6 +29,14 @@ describe('describeOutcome', () => {
     );
   });
 
+  it('logs a task stopped before it ran without a duration', () => {
+    expect(
+      describeOutcome(
+        task({ status: 'cancelled', attempt: 0, error: { message: 'stopped on request before it started' } }),
+      ),
+    ).toBe('task 7 (sleep) cancelled, attempt 0/3: stopped on request before it started');
+  });
+
   it('logs a retry with its time and error', () => {
     expect(describeOutcome(task({ status: 'queued', error: { message: 'flaky' } }), 3)).toBe(
       'task 7 (sleep) queued after 3 ms, attempt 1/3: will retry at 1970-01-01T00:00:00.000Z after error: flaky',

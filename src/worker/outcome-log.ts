@@ -3,9 +3,10 @@ import type { Task } from '../queue/task.js';
 /** Results are logged, as the original TaskSystem did, but a huge one is cut so a log line stays a line. */
 const MAX_LOGGED_JSON = 500;
 
-/** The "task result" log line of every outcome: id, type, status, and result or error. */
-export function describeOutcome(task: Task, durationMs: number): string {
-  const head = `task ${task.id} (${task.type}) ${task.status} after ${durationMs} ms, attempt ${task.attempt}/${task.maxAttempts}`;
+/** The "task result" log line of every outcome: id, type, status, and result or error; how long it ran, if it ran. */
+export function describeOutcome(task: Task, durationMs?: number): string {
+  const ran = durationMs === undefined ? '' : ` after ${durationMs} ms`;
+  const head = `task ${task.id} (${task.type}) ${task.status}${ran}, attempt ${task.attempt}/${task.maxAttempts}`;
   switch (task.status) {
     case 'succeeded':
       return `${head}: result ${shorten(JSON.stringify(task.result))}`;

@@ -1,7 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import { ANY_JSON_VALUE } from './task.dto.js';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+const RUN_AT_MESSAGE = 'runAt must be an ISO-8601 date-time with Z or an offset, e.g. 2026-12-01T09:00:00Z';
 
 /**
  * The canonical body of POST /tasks. Every field is optional. A JSON object with none of these fields
@@ -15,6 +17,7 @@ export class CreateTaskDto {
   type?: string;
 
   @ApiPropertyOptional({
+    ...ANY_JSON_VALUE,
     description: 'Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)',
     example: { ms: 2000 },
   })
@@ -35,7 +38,9 @@ export class CreateTaskDto {
     example: '2026-12-01T09:00:00Z',
   })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'runAt must be an ISO-8601 date-time, e.g. 2026-12-01T09:00:00Z' })
+  @IsISO8601({ strict: true }, { message: RUN_AT_MESSAGE })
+  // Without Z or an offset the instant would depend on the server's time zone.
+  @Matches(/T.*(Z|[+-][0-9]{2}(:?[0-9]{2})?)$/i, { message: RUN_AT_MESSAGE })
   runAt?: string;
 
   @ApiPropertyOptional({

@@ -1,8 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import { TASK_STATUSES } from '../../queue/task.js';
 import type { TaskStatus } from '../../queue/task.js';
+import { IsTaskId } from '../task-id.js';
 
 export class ListTasksQuery {
   @ApiPropertyOptional({
@@ -34,7 +35,7 @@ export class ListTasksQuery {
 
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' })
   @IsOptional()
-  @Matches(/^[1-9][0-9]{0,18}$/, { message: 'cursor must be the nextCursor of a previous page' })
+  @IsTaskId({ message: 'cursor must be the nextCursor of a previous page' })
   cursor?: string;
 }
 

@@ -2,6 +2,19 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TASK_STATUSES } from '../../queue/task.js';
 import type { TaskStatus } from '../../queue/task.js';
 
+/** "Any JSON value" in the OpenAPI document (a bare `type: object` would make clients refuse strings and arrays). */
+type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean';
+export const ANY_JSON_VALUE: { oneOf: { type: JsonType; items?: object }[]; nullable: true } = {
+  oneOf: [
+    { type: 'object' },
+    { type: 'array', items: {} },
+    { type: 'string' },
+    { type: 'number' },
+    { type: 'boolean' },
+  ],
+  nullable: true,
+};
+
 export class TaskErrorDto {
   @ApiProperty({ example: 'stopped on request' })
   message!: string;
@@ -30,6 +43,7 @@ export class TaskDto {
   key!: string | null;
 
   @ApiProperty({
+    ...ANY_JSON_VALUE,
     description: 'The input given at submission (any JSON value)',
     example: { name: 'Jean', number: '42' },
   })
@@ -63,7 +77,7 @@ export class TaskDto {
   })
   timeoutMs!: number | null;
 
-  @ApiProperty({ nullable: true, description: 'What the handler returned (succeeded tasks)', example: null })
+  @ApiProperty({ ...ANY_JSON_VALUE, description: 'What the handler returned (succeeded tasks)', example: null })
   result!: unknown;
 
   @ApiProperty({

@@ -14,3 +14,13 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     error.message,
   );
 }
+
+/**
+ * True when PostgreSQL refused a JSON value that JavaScript accepts: a string with \u0000 (22P05), or an
+ * unpaired surrogate (22P02 "invalid input syntax for type json"). Whoever sent it should hear so (400).
+ */
+export function isUnstorableJson(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return code === '22P05' || (code === '22P02' && /json/i.test(error.message));
+}

@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from './database-errors.js';
+import { isDatabaseUnavailable, isUnstorableJson } from './database-errors.js';
 
 const withCode = (message: string, code: string): Error => Object.assign(new Error(message), { code });
 
@@ -15,5 +15,17 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(withCode('syntax error at or near "SELEC"', '42601'))).toBe(false);
     expect(isDatabaseUnavailable(withCode('duplicate key value', '23505'))).toBe(false);
     expect(isDatabaseUnavailable('ECONNREFUSED')).toBe(false);
+  });
+});
+
+describe('isUnstorableJson', () => {
+  it('recognises the JSON text PostgreSQL refuses', () => {
+    expect(isUnstorableJson(withCode('unsupported Unicode escape sequence', '22P05'))).toBe(true);
+    expect(isUnstorableJson(withCode('invalid input syntax for type json', '22P02'))).toBe(true);
+  });
+
+  it('leaves other invalid input alone', () => {
+    expect(isUnstorableJson(withCode('invalid input syntax for type bigint: "x"', '22P02'))).toBe(false);
+    expect(isUnstorableJson(withCode('connection failure', '08006'))).toBe(false);
   });
 });

@@ -1,0 +1,101 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
+import type { Task, TaskError } from '../queue/task.js';
+import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { describeOutcome } from './outcome-log.js';
+import { retryDelayMs } from './retry-backoff.js';
+import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
+
+const WRITE_RETRY_MIN_MS = 100;
+const WRITE_RETRY_MAX_MS = 5000;
+
+/**
+ * Writes what an attempt came to, fenced by its holder and attempt number, and logs it: the "task result"
+ * line of the original TaskSystem. While the database is unreachable it keeps retrying, for as long as
+ * the lease would last; after that the task is no longer ours to write.
+ */
+@Injectable()
+export class TaskOutcomeWriter {
+  private readonly logger = new Logger('WorkerSupervisor');
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: TaskQueueRepository,
+  ) {}
+
+  async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<void> {
+    const { task, held } = attempt;
+    if (attempt.abortKind === 'lease-lost') {
+      this.logger.warn(`task ${task.id}: lease lost to another replica; its outcome is not written`);
+      return;
+    }
+    let written: Task | undefined;
+    try {
+      written = await this.retryWhileUnavailable(task.id, () => this.store(attempt, outcome));
+    } catch (error) {
+      this.logger.error(`task ${task.id}: could not write its outcome: ${(error as Error).message}`);
+      return;
+    }
+    const durationMs = Date.now() - attempt.startedAt;
+    if (!written) {
+      this.logger.warn(
+        `task ${task.id}: attempt ${held.attempt} is no longer held by ${held.workerId}; outcome dropped`,
+      );
+    } else if (attempt.abortKind === 'shutdown' && written.status === 'queued') {
+      this.logger.log(`task ${task.id} (${task.type}) handed back to the queue after ${durationMs} ms: shutting down`);
+    } else if (written.status === 'failed') {
+      this.logger.error(describeOutcome(written, durationMs), outcome.ok ? undefined : (outcome.error as Error)?.stack);
+    } else {
+      this.logger.log(describeOutcome(written, durationMs));
+    }
+  }
+
+  /** One try at the write that fits the outcome. Returns the task as written, or undefined if no longer ours. */
+  private async store(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<Task | undefined> {
+    const { held, signal } = attempt;
+    if (attempt.abortKind === 'shutdown') return this.queue.release(held);
+    if (attempt.abortKind === 'timeout') {
+      return this.failAttempt(attempt, toTaskError(signal.reason), outcome.ok ? false : outcome.abandoned);
+    }
+    if (!outcome.ok) return this.failAttempt(attempt, toTaskError(outcome.error), outcome.abandoned);
+    try {
+      return await this.queue.complete(held, outcome.value);
+    } catch (error) {
+      // A result that is not JSON (a BigInt, a cycle) or that jsonb refuses (\u0000) fails the attempt.
+      if (!(error instanceof TypeError) && !isUnstorableJson(error)) throw error;
+      return this.failAttempt(attempt, { message: `could not store the result: ${(error as Error).message}` }, false);
+    }
+  }
+
+  /**
+   * An abandoned attempt may still be running in this process: retrying it could run the task twice at
+   * once, so it fails for good instead (a stop still turns it `cancelled`).
+   */
+  private failAttempt(attempt: RunningAttempt, error: TaskError, abandoned: boolean): Promise<Task | undefined> {
+    if (abandoned)
+      error = { ...error, message: `${error.message}; the handler ignored its abort signal, so it is not retried` };
+    const delay = retryDelayMs(attempt.task.attempt, this.config.retryBaseMs, this.config.retryMaxMs);
+    return this.queue.failAttempt(attempt.held, error, delay, abandoned);
+  }
+
+  /** Retries `write` while the database is unreachable, until the lease would have run out. */
+  private async retryWhileUnavailable<T>(taskId: string, write: () => Promise<T>): Promise<T> {
+    const giveUpAt = Date.now() + this.config.leaseMs;
+    for (let delay = WRITE_RETRY_MIN_MS; ; delay = Math.min(delay * 2, WRITE_RETRY_MAX_MS)) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isDatabaseUnavailable(error) || Date.now() + delay > giveUpAt) throw error;
+        this.logger.warn(`task ${taskId}: database unavailable, retrying the outcome write in ${delay} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}
+
+function toTaskError(error: unknown): TaskError {
+  if (error instanceof Error) return { message: error.message || error.name, name: error.name };
+  return { message: String(error) };
+}
