@@ -4,6 +4,7 @@ const withCode = (message: string, code: string): Error => Object.assign(new Err
 
 describe('isDatabaseUnavailable', () => {
   it('recognises connection failures and server shutdowns', () => {
+    expect(isDatabaseUnavailable({ code: 'ECONNREFUSED', message: 'from another realm' })).toBe(true);
     expect(isDatabaseUnavailable(withCode('connect ECONNREFUSED 127.0.0.1:5432', 'ECONNREFUSED'))).toBe(true);
     expect(isDatabaseUnavailable(withCode('terminating connection due to administrator command', '57P01'))).toBe(true);
     expect(isDatabaseUnavailable(withCode('connection failure', '08006'))).toBe(true);
@@ -15,6 +16,7 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(withCode('syntax error at or near "SELEC"', '42601'))).toBe(false);
     expect(isDatabaseUnavailable(withCode('duplicate key value', '23505'))).toBe(false);
     expect(isDatabaseUnavailable('ECONNREFUSED')).toBe(false);
+    expect(isDatabaseUnavailable(null)).toBe(false);
   });
 });
 

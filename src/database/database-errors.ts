@@ -1,18 +1,29 @@
 /**
+ * Classifies errors from the database driver. They are recognised by their fields, not by `instanceof`:
+ * errors raised by Node's sockets can come from another realm (as under Jest's module sandbox).
+ */
+interface DriverError {
+  code?: unknown;
+  message?: unknown;
+}
+
+const asDriverError = (error: unknown): DriverError => (typeof error === 'object' && error !== null ? error : {});
+
+const CONNECTION_LOST =
+  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i;
+
+/**
  * True when an error means "the database cannot be reached right now" rather than "this query is wrong":
  * such requests get 503, so clients retry instead of reporting a bug.
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  const { code, message } = asDriverError(error);
   if (typeof code === 'string') {
     // Class 08: connection exceptions; 57P01-57P03: admin/crash shutdown, cannot connect now.
     if (code.startsWith('08') || ['57P01', '57P02', '57P03'].includes(code)) return true;
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated unexpectedly/i.test(
-    error.message,
-  );
+  return typeof message === 'string' && CONNECTION_LOST.test(message);
 }
 
 /**
@@ -20,7 +31,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
  * unpaired surrogate (22P02 "invalid input syntax for type json"). Whoever sent it should hear so (400).
  */
 export function isUnstorableJson(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return code === '22P05' || (code === '22P02' && /json/i.test(error.message));
+  const { code, message } = asDriverError(error);
+  return code === '22P05' || (code === '22P02' && typeof message === 'string' && /json/i.test(message));
 }

@@ -82,6 +82,11 @@ export class TaskQueueRepository {
     return task;
   }
 
+  /** Takes back up to `limit` tasks whose lease expired; returns them as they are now. */
+  rescueExpiredLeases(limit: number): Promise<Task[]> {
+    return this.rows<Task>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
+  }
+
   /** The task after the stop request, or undefined when it is unknown or already terminal. */
   async requestStop(id: string): Promise<Task | undefined> {
     const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);

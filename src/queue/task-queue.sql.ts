@@ -98,12 +98,15 @@ export const COMPLETE_TASK = `
   CROSS JOIN LATERAL (SELECT pg_notify('${CHANNELS.done}', finished.id::text)) AS done`;
 
 /**
- * Where a failed attempt leaves its task. Written inline (not in a sub-select) so that it reads the row
- * version the UPDATE locked, and a stop asked a moment earlier is never missed.
+ * Where a failed attempt leaves its task: `cancelled` if a stop was asked, `failed` once the attempts are
+ * used up (or when `giveUp` holds), else `queued` again. Written inline (not in a sub-select) so that it
+ * reads the row version the UPDATE locked, and a stop asked a moment earlier is never missed.
  */
-const FAILED_ATTEMPT_OUTCOME = `CASE WHEN t.cancel_requested_at IS NOT NULL THEN 'cancelled'
-                                   WHEN t.attempt >= t.max_attempts OR $6::boolean THEN 'failed'
-                                   ELSE 'queued' END`;
+const failedAttemptOutcome = (giveUp: string): string => `
+  CASE WHEN t.cancel_requested_at IS NOT NULL THEN 'cancelled'
+       WHEN t.attempt >= t.max_attempts OR ${giveUp} THEN 'failed'
+       ELSE 'queued' END`;
+const FAILED_ATTEMPT_OUTCOME = failedAttemptOutcome('$6::boolean');
 
 /**
  * The attempt failed (threw, timed out, or was aborted): `cancelled` if a stop was asked, `failed` once
@@ -186,3 +189,36 @@ export const LIST_TASKS = `
     AND ($3::bigint IS NULL OR t.id < $3::bigint)
   ORDER BY t.id DESC
   LIMIT $4`;
+
+/**
+ * Take back tasks whose holder stopped renewing its lease (killed, frozen, cut off): the attempt it had
+ * counts as failed, so each goes back to `queued` (at once, no backoff), or `cancelled` if a stop was
+ * asked, or `failed` once its attempts are used up. Safe on every replica at once: SKIP LOCKED lets each
+ * take different rows. The old holder, if it wakes up, finds its attempt fenced off.
+ * $1 how many at most.
+ */
+const LEASE_OUTCOME = failedAttemptOutcome('false');
+export const RESCUE_EXPIRED_LEASES = `
+  WITH expired AS (
+    SELECT id FROM tasks
+    WHERE status = 'running' AND lease_expires_at < now()
+    ORDER BY lease_expires_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+  ), rescued AS (
+    UPDATE tasks AS t
+    SET status = ${LEASE_OUTCOME},
+        error = CASE WHEN t.cancel_requested_at IS NULL
+                     THEN jsonb_build_object('message', 'its worker ' || t.worker_id || ' stopped renewing its lease')
+                     ELSE ${STOPPED_ERROR} END,
+        finished_at = CASE WHEN ${LEASE_OUTCOME} = 'queued' THEN NULL ELSE now() END,
+        lease_expires_at = NULL
+    FROM expired
+    WHERE t.id = expired.id
+    RETURNING ${TASK_COLUMNS}
+  )
+  SELECT rescued.* FROM rescued
+  CROSS JOIN LATERAL (
+    SELECT pg_notify(CASE WHEN rescued.status = 'queued' THEN '${CHANNELS.wake}' ELSE '${CHANNELS.done}' END,
+                     CASE WHEN rescued.status = 'queued' THEN rescued.queue ELSE rescued.id::text END)
+  ) AS notified`;

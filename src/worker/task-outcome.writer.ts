@@ -64,7 +64,7 @@ export class TaskOutcomeWriter {
       return await this.queue.complete(held, outcome.value);
     } catch (error) {
       // A result that is not JSON (a BigInt, a cycle) or that jsonb refuses (\u0000) fails the attempt.
-      if (!(error instanceof TypeError) && !isUnstorableJson(error)) throw error;
+      if ((error as Error)?.name !== 'TypeError' && !isUnstorableJson(error)) throw error;
       return this.failAttempt(attempt, { message: `could not store the result: ${(error as Error).message}` }, false);
     }
   }

@@ -1,0 +1,233 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
+import type { Task } from '../src/queue/task.js';
+import { freePort, startService } from './support/service-process.js';
+import type { ServiceProcess } from './support/service-process.js';
+import { createTestDatabase } from './support/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
+import { TaskOutcomeWriter } from '../src/worker/task-outcome.writer.js';
+import { startTestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * Faults caused for real: replicas are separate processes killed with SIGKILL, frozen with SIGSTOP and
+ * stopped with SIGTERM; PostgreSQL itself is stopped and started again. Nothing may be lost.
+ */
+describe('faults', () => {
+  let database: TestDatabase;
+  const services: ServiceProcess[] = [];
+
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterEach(async () => {
+    for (const service of services.splice(0)) {
+      if (service.child.exitCode === null && service.child.signalCode === null) {
+        service.child.kill('SIGKILL');
+        await service.exited;
+      }
+    }
+    await database.drop();
+  });
+
+  /** A replica process on the test database with a short lease: a dead holder is noticed after 1.5 s. */
+  async function replica(replicaId: string, environment: Record<string, string> = {}): Promise<ServiceProcess> {
+    const service = await startService(tmpdir(), {
+      PORT: String(await freePort()),
+      DATABASE_URL: database.url,
+      REPLICA_ID: replicaId,
+      LEASE_MS: '1500',
+      POLL_INTERVAL_MS: '200',
+      ...environment,
+    });
+    services.push(service);
+    return service;
+  }
+
+  async function submit(service: ServiceProcess, body: object): Promise<string> {
+    const response = await fetch(`${service.baseUrl}/tasks`, { method: 'POST', body: JSON.stringify(body) });
+    expect(response.status).toBe(201);
+    return ((await response.json()) as Task).id;
+  }
+
+  const taskRow = async (id: string): Promise<Task> =>
+    (
+      await database.query<Task>(
+        `SELECT id, status, attempt, worker_id AS "workerId", result, error FROM tasks WHERE id = $1`,
+        [id],
+      )
+    )[0];
+
+  const waitForTask = (description: string, id: string, check: (task: Task) => boolean): Promise<Task> =>
+    waitFor(description, async () => {
+      const task = await taskRow(id);
+      return check(task) ? task : undefined;
+    });
+
+  it('kill -9 of a replica mid-run: another replica takes the task up after the lease and finishes it, counting the attempt', async () => {
+    const victim = await replica('victim');
+    const id = await submit(victim, { type: 'sleep', payload: { ms: 1500 } });
+    await waitForTask('the victim to run the task', id, (task) => task.status === 'running');
+    const survivor = await replica('survivor');
+
+    victim.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await victim.exited;
+    const taken = await waitForTask(
+      'the survivor to take the task up',
+      id,
+      (task) => task.workerId?.startsWith('survivor/') ?? false,
+    );
+    process.stdout.write(
+      `recovery after kill -9: the survivor started the task ${Date.now() - killedAt} ms after the kill (LEASE_MS 1500, POLL_INTERVAL_MS 200)\n`,
+    );
+    expect(taken).toMatchObject({ status: 'running', attempt: 2 });
+
+    const done = await waitForTask('the task to finish', id, (task) => task.status !== 'running');
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 2, result: { slept: 1500 } });
+    expect(done.workerId).toMatch(/^survivor\//);
+    survivor.child.kill('SIGTERM');
+    expect(await survivor.exited).toBe(0);
+  });
+
+  it('a replica frozen past its lease loses its task to another, and its late outcome is refused', async () => {
+    const frozen = await replica('frozen');
+    const id = await submit(frozen, { type: 'sleep', payload: { ms: 2500 } });
+    await waitForTask('the task to run on the replica to be frozen', id, (task) => task.status === 'running');
+    const awake = await replica('awake');
+
+    frozen.child.kill('SIGSTOP');
+    await waitForTask(
+      'the awake replica to take the task over',
+      id,
+      (task) => task.workerId?.startsWith('awake/') ?? false,
+    );
+    frozen.child.kill('SIGCONT');
+    // On waking, the frozen replica's sleep is over and its heartbeat is due: either way it must find the
+    // task no longer its own and write nothing.
+    await waitFor('the frozen replica to give the task up', () => /lease lost|no longer held/.test(frozen.output()));
+
+    const done = await waitForTask('the task to finish', id, (task) => task.status !== 'running');
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 2, result: { slept: 2500 } });
+    expect(done.workerId).toMatch(/^awake\//);
+    // Written once, by the holder: the awake replica logged the outcome, the frozen one never did.
+    const outcomeLine = new RegExp(`task ${id} \\(sleep\\) succeeded`);
+    await waitFor('the awake replica to log the outcome', () => outcomeLine.test(awake.output()));
+    expect(frozen.output()).not.toMatch(outcomeLine);
+  });
+
+  it('refuses the outcome of an attempt whose task was taken over meanwhile (fencing)', async () => {
+    // A long lease: this replica's heartbeat will not notice the takeover before its handler ends.
+    const app = await startTestApp(database.url, { LEASE_MS: '60000' });
+    try {
+      const id = (
+        await app.http
+          .post('/tasks')
+          .send({ type: 'sleep', payload: { ms: 800 } })
+          .expect(201)
+      ).body.id as string;
+      await app.waitForStatus(id, 'running');
+      // Another holder takes the task over, as lease recovery and a claim elsewhere would.
+      await database.query(`UPDATE tasks SET worker_id = 'elsewhere/1', attempt = attempt + 1 WHERE id = $1`, [id]);
+      const dropped = new RegExp(`task ${id}: attempt 1 is no longer held`);
+      const logged: string[] = [];
+      const logger = app.app.get(TaskOutcomeWriter)['logger'] as { warn: (message: string) => void };
+      const warn = logger.warn.bind(logger);
+      logger.warn = (message: string) => (logged.push(message), warn(message));
+      await waitFor('the late outcome to be refused', () => logged.some((line) => dropped.test(line)));
+      expect(await taskRow(id)).toMatchObject({ status: 'running', attempt: 2, workerId: 'elsewhere/1', result: null });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('SIGTERM: the replica hands its running task back without counting the attempt, and exits 0', async () => {
+    const leaving = await replica('leaving', { SHUTDOWN_GRACE_MS: '300' });
+    const id = await submit(leaving, { type: 'sleep', payload: { ms: 60_000 } });
+    await waitForTask('the task to run', id, (task) => task.status === 'running');
+    leaving.child.kill('SIGTERM');
+    expect(await leaving.exited).toBe(0);
+    expect(leaving.output()).toMatch(new RegExp(`task ${id} \\(sleep\\) handed back to the queue`));
+    expect(await taskRow(id)).toMatchObject({ status: 'queued', attempt: 0 });
+
+    const next = await replica('next');
+    await waitForTask('another replica to take it', id, (task) => task.workerId?.startsWith('next/') ?? false);
+    expect(await taskRow(id)).toMatchObject({ status: 'running', attempt: 1 });
+    next.child.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+  });
+
+  it('waits an exponential backoff with jitter before a retry', async () => {
+    const app = await startTestApp(database.url, { RETRY_BASE_MS: '1000', RETRY_MAX_MS: '60000' });
+    try {
+      const created = (
+        await app.http
+          .post('/tasks')
+          .send({ type: 'fail', payload: { times: 1 } })
+          .expect(201)
+      ).body as Task;
+      const done = await app.waitForStatus(created.id, 'succeeded', 'failed');
+      expect(done.attempt).toBe(2);
+      // The first attempt failed right after it was created; the retry was due 500-1000 ms later.
+      const retryDelay = Date.parse(String(done.runAt)) - Date.parse(String(created.createdAt));
+      expect(retryDelay).toBeGreaterThanOrEqual(500);
+      expect(retryDelay).toBeLessThan(1000 + 2000);
+      expect(Date.parse(String(done.startedAt))).toBeGreaterThanOrEqual(Date.parse(String(done.runAt)));
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('PostgreSQL restarted under load', () => {
+  it('answers 503 while it is down, then finishes every task once it is back', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tasksystem-restart-'));
+    chmodSync(dataDir, 0o755); // as root, PostgreSQL runs as the OS user "postgres"
+    const port = await freePort();
+    const start = () =>
+      startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), preferredPort: port, fast: true, log: () => undefined });
+    let server = await start();
+    const app = await startTestApp(server.url, { WORKER_CONCURRENCY: '4' });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 12; i++)
+        ids.push(
+          (
+            await app.http
+              .post('/tasks')
+              .send({ type: 'sleep', payload: { ms: 400 } })
+              .expect(201)
+          ).body.id,
+        );
+      await waitFor(
+        'tasks to be running',
+        async () => ((await app.http.get('/tasks?status=running')).body as { tasks: Task[] }).tasks.length > 0,
+      );
+
+      await server.stop();
+      const down = await app.http.get('/tasks');
+      expect(down.status).toBe(503);
+      expect(down.body).toMatchObject({ statusCode: 503, message: 'the database is unavailable; retry shortly' });
+      expect((await app.http.get('/health')).status).toBe(503);
+
+      server = await start();
+      expect(server.port).toBe(port);
+      for (const id of ids) await app.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+      const statuses = ((await app.http.get('/tasks?limit=500').expect(200)).body as { tasks: Task[] }).tasks.map(
+        (t) => t.status,
+      );
+      expect(statuses).toEqual(Array(12).fill('succeeded'));
+      await waitFor(
+        'the LISTEN connection to be back',
+        async () => (await app.http.get('/health/ready')).status === 200,
+      );
+    } finally {
+      await app.close();
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
