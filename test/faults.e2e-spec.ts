@@ -119,6 +119,21 @@ describe('faults', () => {
     expect(frozen.output()).not.toMatch(outcomeLine);
   });
 
+  it('a stop asked of a task whose replica died ends it cancelled once the lease runs out', async () => {
+    const dead = await replica('dead');
+    const id = await submit(dead, { type: 'sleep', payload: { ms: 60_000 } });
+    await waitForTask('the task to run', id, (task) => task.status === 'running');
+    const survivor = await replica('survivor');
+    dead.child.kill('SIGKILL');
+    await dead.exited;
+
+    const response = await fetch(`${survivor.baseUrl}/tasks/${id}?wait=0`, { method: 'DELETE' });
+    expect(response.status).toBe(202);
+    const done = await waitForTask('the task to end', id, (task) => task.status !== 'running');
+    expect(done).toMatchObject({ status: 'cancelled', attempt: 1, error: { message: 'stopped on request' } });
+    expect(done.workerId).toMatch(/^dead\//);
+  });
+
   it('refuses the outcome of an attempt whose task was taken over meanwhile (fencing)', async () => {
     // A long lease: this replica's heartbeat will not notice the takeover before its handler ends.
     const app = await startTestApp(database.url, { LEASE_MS: '60000' });
