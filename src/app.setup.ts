@@ -5,11 +5,16 @@ import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
 import { migrateDatabase } from './database/migrate.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
-import { JSON_BODY_ROUTES, jsonBodyParser } from './http/json-body.middleware.js';
+import { jsonBodyParser } from './http/json-body.middleware.js';
 import { setUpSwagger } from './http/swagger.js';
 
 /** Room for the JSON around a payload; the payload itself is held to PAYLOAD_LIMIT_BYTES (413 beyond). */
 const BODY_OVERHEAD_BYTES = 16 * 1024;
+/**
+ * A batch of up to 1,000 tasks: each payload is still held to PAYLOAD_LIMIT_BYTES, but the whole body
+ * is capped so that one request cannot make the service hold an unbounded amount of JSON.
+ */
+const BATCH_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
 
 const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
   fatal: ['fatal'],
@@ -32,8 +37,12 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     bodyParser: false,
     logger: NEST_LEVELS[config.logLevel],
   });
-  // Only the routes that take a body parse one: elsewhere a stray body must not turn a 404 into a 400.
-  app.use(JSON_BODY_ROUTES, jsonBodyParser(config.payloadLimitBytes + BODY_OVERHEAD_BYTES));
+  app.use(
+    jsonBodyParser([
+      { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },
+      { path: '/tasks', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
+    ]),
+  );
   app.useGlobalFilters(new HttpErrorFilter());
   setUpSwagger(app);
   return app;

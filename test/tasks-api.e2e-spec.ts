@@ -135,6 +135,62 @@ describe('tasks API', () => {
     });
   });
 
+  describe('POST /tasks/batch', () => {
+    it('stores up to 1,000 tasks in one go, in the order given', async () => {
+      const tasks = Array.from({ length: 1000 }, (_, i) => ({ type: 'sleep', payload: { ms: i }, priority: i % 3 }));
+      const response = await api.http
+        .post('/tasks/batch')
+        .set('Content-Type', 'text/plain')
+        .send(JSON.stringify({ tasks }))
+        .expect(201);
+      const stored = response.body.tasks as { id: string; payload: { ms: number }; priority: number; status: string }[];
+      expect(stored).toHaveLength(1000);
+      expect(stored.map((task) => task.payload.ms)).toEqual(tasks.map((task) => task.payload.ms));
+      expect(stored.map((task) => task.priority)).toEqual(tasks.map((task) => task.priority));
+      const ids = stored.map((task) => BigInt(task.id));
+      expect(ids.every((id, i) => i === 0 || id > ids[i - 1])).toBe(true);
+      expect(new Set(stored.map((task) => task.status))).toEqual(new Set(['queued']));
+      expect((await api.http.get(`/tasks/${stored[999].id}`).expect(200)).body).toEqual(stored[999]);
+    });
+
+    it.each([
+      [
+        'a bad item',
+        { tasks: [{ type: 'demo' }, { type: 'demo' }, { priority: 500 }] },
+        /^tasks\[2\]: priority must not be greater than 100$/,
+      ],
+      ['an item of unknown type', { tasks: [{}, { type: 'nope' }] }, /^tasks\[1\]: unknown task type "nope"/],
+      [
+        'an item with an invalid payload',
+        { tasks: [{ type: 'sleep', payload: { ms: -1 } }] },
+        /^tasks\[0\]: payload.ms must be an integer/,
+      ],
+      ['a shorthand item', { tasks: [{ name: 'Jean' }] }, /^tasks\[0\]: unknown field\(s\) "name"/],
+      ['an item that is not an object', { tasks: [{}, 7] }, /^tasks\[1\]: must be a JSON object$/],
+      ['an empty batch', { tasks: [] }, /tasks must hold 1 to 1000 tasks, got 0/],
+      [
+        'a batch of 1,001',
+        { tasks: Array.from({ length: 1001 }, () => ({})) },
+        /tasks must hold 1 to 1000 tasks, got 1001/,
+      ],
+      ['a body without "tasks"', { items: [] }, /body must be a JSON object \{"tasks": \[\.\.\.\]\}/],
+      ['a field beside "tasks"', { tasks: [{}], wait: true }, /unknown field\(s\) "wait"/],
+    ])('refuses %s with 400 naming it, storing nothing', async (_, body, message) => {
+      const before = await storedCount();
+      const response = await api.http.post('/tasks/batch').send(body).expect(400);
+      expect([response.body.message].flat().join('\n')).toMatch(message);
+      expect(await storedCount()).toBe(before);
+    });
+
+    it('refuses a batch with one payload over the limit with 413 naming its index, storing nothing', async () => {
+      const before = await storedCount();
+      const tasks = [{ payload: 'small' }, { payload: 'x'.repeat(70 * 1024) }];
+      const response = await api.http.post('/tasks/batch').send({ tasks }).expect(413);
+      expect(response.body.message).toMatch(/^tasks\[1\]: payload is \d+ bytes; the limit is 65536 bytes$/);
+      expect(await storedCount()).toBe(before);
+    });
+  });
+
   describe('GET /tasks', () => {
     it('lists newest first, pages with a cursor, and filters by status and type', async () => {
       await database.query('DELETE FROM tasks');
@@ -202,9 +258,11 @@ describe('tasks API', () => {
       '/health/live',
       '/health/ready',
       '/tasks',
+      '/tasks/batch',
       '/tasks/{id}',
     ]);
     expect(Object.keys(document.paths['/tasks']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(document.paths['/tasks/batch'].post.responses).sort()).toEqual(['201', '400', '413', '503']);
     expect(Object.keys(document.paths['/tasks/{id}']).sort()).toEqual(['delete', 'get']);
     expect(Object.keys(document.paths['/tasks/{id}'].delete.responses).sort()).toEqual([
       '200',

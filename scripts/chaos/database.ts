@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { CHAOS_SCHEMA } from './chaos-schema.js';
-import { fromDist } from './from-dist.js';
+import { fromDist, PROJECT_ROOT } from './from-dist.js';
 
 export interface Server {
   /** Any database on it; used to create and drop the run database. */
@@ -30,7 +30,7 @@ export async function startServer(log: (message: string) => void): Promise<Serve
     'database/embedded-postgres.js',
   );
   const embedded = await startEmbeddedPostgres({
-    dataDir: resolve('.data', 'chaos-pg'),
+    dataDir: resolve(PROJECT_ROOT, '.data', 'chaos-pg'),
     preferredPort: EMBEDDED_PORT,
     fast: true,
     log: (message) => log(`embedded PostgreSQL: ${message}`),

@@ -1,3 +1,5 @@
+import { fileURLToPath } from 'node:url';
+
 /**
  * Loads a module of the service's build in dist/, typed as its source in src/:
  * `await fromDist<typeof import('../../src/app.setup.js')>('app.setup.js')`.
@@ -11,3 +13,6 @@
 export function fromDist<Module>(file: string): Promise<Module> {
   return import(new URL(`../../dist/${file}`, import.meta.url).href) as Promise<Module>;
 }
+
+/** The project's folder (two up, as above): home of .data/ and dist/ whatever the working directory. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,25 +1,36 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 
-/**
- * Reads every request body as JSON, whatever its Content-Type says: the original TaskSystem's
- * `curl -d '{...}'` sends application/x-www-form-urlencoded. An empty body stays undefined. Errors are
- * answered here, in Nest's error shape, because they happen before any route runs.
- */
-/** Path prefixes whose POST, PUT and PATCH requests carry a JSON body. */
-export const JSON_BODY_ROUTES = ['/tasks'];
+/** A path (and everything below it) whose POST, PUT and PATCH requests carry a JSON body of at most this size. */
+export interface JsonBodyRoute {
+  path: string;
+  limitBytes: number;
+}
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
-export function jsonBodyParser(limitBytes: number): RequestHandler[] {
-  const readText = express.text({ type: () => true, limit: limitBytes });
+/**
+ * Reads request bodies as JSON, whatever their Content-Type says: the original TaskSystem's
+ * `curl -d '{...}'` sends application/x-www-form-urlencoded. Only the given routes read a body (the first
+ * that matches decides the size limit); elsewhere a stray body must not turn a 404 into a 400. An empty
+ * body stays undefined. Errors are answered here, in Nest's error shape, because no route has run yet.
+ */
+export function jsonBodyParser(routes: JsonBodyRoute[]): RequestHandler[] {
+  const readers = routes.map((route) => ({
+    ...route,
+    read: express.text({ type: () => true, limit: route.limitBytes }),
+  }));
   const readBody: RequestHandler = (request, response, next) => {
-    if (!METHODS_WITH_BODY.has(request.method)) return next();
-    readText(request, response, (error?: unknown) => {
-      if (!error) return next();
+    const reader = METHODS_WITH_BODY.has(request.method)
+      ? readers.find(({ path }) => request.path === path || request.path.startsWith(`${path}/`))
+      : undefined;
+    if (!reader) return next();
+    reader.read(request, response, (error?: unknown) => {
+      if (!error) return parseJson(request, response, next);
       const { status, type } = error as { status?: number; type?: string };
-      if (type === 'entity.too.large')
-        return sendError(response, 413, 'Payload Too Large', `request body is larger than ${limitBytes} bytes`);
+      if (type === 'entity.too.large') {
+        return sendError(response, 413, 'Payload Too Large', `request body is larger than ${reader.limitBytes} bytes`);
+      }
       sendError(
         response,
         status && status < 500 ? status : 400,
@@ -28,20 +39,21 @@ export function jsonBodyParser(limitBytes: number): RequestHandler[] {
       );
     });
   };
-  const parseJson = (request: Request, response: Response, next: NextFunction): void => {
-    const text: unknown = request.body;
-    if (typeof text !== 'string' || text.trim() === '') {
-      request.body = undefined;
-      return next();
-    }
-    try {
-      request.body = JSON.parse(text) as unknown;
-    } catch (error) {
-      return sendError(response, 400, 'Bad Request', `body is not valid JSON: ${(error as Error).message}`);
-    }
-    next();
-  };
-  return [readBody, parseJson];
+  return [readBody];
+}
+
+function parseJson(request: Request, response: Response, next: NextFunction): void {
+  const text: unknown = request.body;
+  if (typeof text !== 'string' || text.trim() === '') {
+    request.body = undefined;
+    return next();
+  }
+  try {
+    request.body = JSON.parse(text) as unknown;
+  } catch (error) {
+    return sendError(response, 400, 'Bad Request', `body is not valid JSON: ${(error as Error).message}`);
+  }
+  next();
 }
 
 function sendError(response: Response, statusCode: number, error: string, message: string): void {

@@ -44,6 +44,18 @@ export class TaskManagerService {
     return task;
   }
 
+  /** Stores all the submissions in one statement, in order, or none: the first bad one is refused. */
+  submitMany(submissions: CreateTaskDto[]): Promise<Task[]> {
+    const tasks = submissions.map((submission, index) => {
+      try {
+        return this.toNewTask(submission);
+      } catch (error) {
+        throw error instanceof TaskDomainError ? error.forBatchItem(index) : error;
+      }
+    });
+    return this.queue.insert(tasks);
+  }
+
   async list(query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // One row more than asked tells whether there is a next page without a count query.

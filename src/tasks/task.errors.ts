@@ -16,4 +16,14 @@ export class TaskDomainError extends Error {
   }
 
   readonly messages: string | string[];
+
+  /** The same error about one item of a batch: every message starts with `tasks[index]: `. */
+  forBatchItem(index: number): TaskDomainError {
+    const prefix = (message: string): string => `tasks[${index}]: ${message}`;
+    return new TaskDomainError(
+      this.code,
+      Array.isArray(this.messages) ? this.messages.map(prefix) : prefix(this.messages),
+      this.task,
+    );
+  }
 }

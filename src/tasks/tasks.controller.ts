@@ -29,9 +29,11 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { Task } from '../queue/task.js';
+import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
 import { ConflictErrorDto, ErrorDto, TaskDto, TaskPageDto } from './dto/task.dto.js';
+import { TaskBatchPipe } from './task-batch.pipe.js';
 import { TaskIdPipe } from './task-id.pipe.js';
 import { TaskManagerService } from './task-manager.service.js';
 import { TaskSubmissionPipe } from './task-submission.pipe.js';
@@ -74,6 +76,26 @@ export class TasksController {
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Payload over PAYLOAD_LIMIT_BYTES (64 KiB by default)' })
   submit(@Body(TaskSubmissionPipe) submission: CreateTaskDto): Promise<Task> {
     return this.tasks.submit(submission);
+  }
+
+  @Post('batch')
+  @ApiOperation({
+    summary: 'Submit up to 1,000 tasks at once',
+    description:
+      'All or nothing: the tasks are stored in one statement, in the order given, or, if any item is bad, none is and the 400 names its index. Each item is a canonical body (no shorthand) with the same rules as POST /tasks. The whole body may be at most 8 MiB.',
+  })
+  @ApiBody({ type: CreateTaskBatchDto })
+  @ApiCreatedResponse({ type: TaskBatchDto, description: 'The tasks, committed, in the order given' })
+  @ApiBadRequestResponse({
+    type: ErrorDto,
+    description: 'Not {"tasks": [...]}, 0 or over 1,000 tasks, or a bad item (named by its index)',
+  })
+  @ApiPayloadTooLargeResponse({
+    type: ErrorDto,
+    description: "An item's payload over PAYLOAD_LIMIT_BYTES, or a body over 8 MiB",
+  })
+  async submitBatch(@Body(TaskBatchPipe) submissions: CreateTaskDto[]): Promise<{ tasks: Task[] }> {
+    return { tasks: await this.tasks.submitMany(submissions) };
   }
 
   @Get()

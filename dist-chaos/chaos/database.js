@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { CHAOS_SCHEMA } from './chaos-schema.js';
+import { fromDist, PROJECT_ROOT } from './from-dist.js';
+/** Next to `npm start`'s 54329 and the tests' 54339, so all three can run at once. */
+const EMBEDDED_PORT = 54_349;
+/** DATABASE_URL's server if set, else the embedded PostgreSQL under .data/chaos-pg (crash safety off: speed). */
+export async function startServer(log) {
+    const url = process.env.DATABASE_URL;
+    if (url)
+        return { url, describe: `DATABASE_URL's server (${new URL(url).host})`, stop: async () => undefined };
+    const { startEmbeddedPostgres } = await fromDist('database/embedded-postgres.js');
+    const embedded = await startEmbeddedPostgres({
+        dataDir: resolve(PROJECT_ROOT, '.data', 'chaos-pg'),
+        preferredPort: EMBEDDED_PORT,
+        fast: true,
+        log: (message) => log(`embedded PostgreSQL: ${message}`),
+    });
+    return { url: embedded.url, describe: `the embedded PostgreSQL on port ${embedded.port}`, stop: embedded.stop };
+}
+/**
+ * A fresh database for this run: migrated as the service migrates it, then given the chaos tables and
+ * trigger, all before any replica starts, so no write to a task goes unrecorded.
+ */
+export async function createRunDatabase(serverUrl) {
+    const name = `chaos_${new Date().toISOString().slice(0, 19).replace(/\D/g, '')}_${randomBytes(3).toString('hex')}`;
+    await withAdmin(serverUrl, (admin) => admin.query(`CREATE DATABASE ${name}`));
+    const url = withDatabase(serverUrl, name);
+    const pool = new pg.Pool({ connectionString: url, max: 4 });
+    pool.on('error', () => undefined); // an idle connection dropped at the end (DROP ... WITH (FORCE))
+    const drop = async () => {
+        await pool.end().catch(() => undefined);
+        await withAdmin(serverUrl, (admin) => admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    };
+    try {
+        const { migrateDatabase } = await fromDist('database/migrate.js');
+        await migrateDatabase(url);
+        await pool.query(CHAOS_SCHEMA);
+    }
+    catch (error) {
+        await drop().catch(() => undefined);
+        throw error;
+    }
+    return { name, url, pool, drop };
+}
+function withDatabase(serverUrl, database) {
+    const url = new URL(serverUrl);
+    url.pathname = `/${database}`;
+    return url.toString();
+}
+/** Runs `work` on a connection to the server: to the URL's database, or to `postgres` if that one is missing. */
+async function withAdmin(serverUrl, work) {
+    let admin = new pg.Client({ connectionString: serverUrl });
+    try {
+        await admin.connect();
+    }
+    catch (error) {
+        if (error.code !== '3D000')
+            throw error; // 3D000: no such database
+        admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+        await admin.connect();
+    }
+    try {
+        return await work(admin);
+    }
+    finally {
+        await admin.end();
+    }
+}

@@ -1,0 +1,36 @@
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { CANONICAL_FIELDS, CreateTaskDto } from './dto/create-task.dto.js';
+
+export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const isCanonicalField = (field: string): boolean => (CANONICAL_FIELDS as readonly string[]).includes(field);
+
+/** Reads a canonical task body: only canonical fields, each valid. Returns the task or the problems found. */
+export async function readCanonicalTask(body: unknown): Promise<CreateTaskDto | string[]> {
+  if (!isJsonObject(body)) return ['must be a JSON object'];
+  const unknown = Object.keys(body).filter((field) => !isCanonicalField(field));
+  if (unknown.length > 0) {
+    return [
+      `unknown field(s) ${unknown.map((f) => `"${f}"`).join(', ')}: a body with canonical fields may only have ${CANONICAL_FIELDS.join(', ')}; put task input under "payload"`,
+    ];
+  }
+  const dto = plainToInstance(CreateTaskDto, body);
+  const errors = await validate(dto);
+  return errors.length > 0 ? errors.flatMap((error) => Object.values(error.constraints ?? {})) : dto;
+}
+
+/**
+ * Reads a POST /tasks body. A body with any canonical field is canonical; a JSON object with none is the
+ * original TaskSystem's shorthand, the payload of the default task type; no body at all is a default task
+ * with an empty payload (every field is optional).
+ */
+export async function readSubmission(body: unknown, defaultType: string): Promise<CreateTaskDto | string[]> {
+  if (body === undefined) body = {};
+  if (!isJsonObject(body)) return ['body must be a JSON object'];
+  if (!Object.keys(body).some(isCanonicalField)) {
+    return Object.assign(new CreateTaskDto(), { type: defaultType, payload: body });
+  }
+  return readCanonicalTask(body);
+}
