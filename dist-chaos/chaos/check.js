@@ -71,6 +71,7 @@ export async function check(pool, run) {
         overlapsExcused: overlaps.filter((o) => o.excused).length,
         stopAnswers,
         stoppedNotCancelled: stoppedNotCancelled.map((row) => `${row.id} (${row.status})`),
+        cancelledQueued: cancelledQueued.length,
         cancelledQueuedButRan: ranAnyway.map((row) => row.id),
         writtenMoreThanOnce: writtenMoreThanOnce.map((row) => `${row.id} (${row.writes} writes)`),
         recoveryMs,

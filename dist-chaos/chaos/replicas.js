@@ -16,6 +16,7 @@ const REPLICA_ENV = {
     RETRY_BASE_MS: '50',
     RETRY_MAX_MS: '500',
     LOG_LEVEL: 'warn',
+    NO_COLOR: '1', // the logs go to files
 };
 const ENTRY = join(import.meta.dirname, 'replica.js');
 const READY_TIMEOUT_MS = 30_000;

@@ -19,7 +19,8 @@ export function report(figures, run) {
         ['  overlaps excused (holder frozen past lease)', f.overlapsExcused],
         ['stopped (DELETE 200/202) but not cancelled', f.stoppedNotCancelled.length, 0],
         ['  DELETE answers 200 / 202 / 409 / none', `${answers('200')} / ${answers('202')} / ${answers('409')} / ${answers('0')}`],
-        ['cancelled while queued, yet ran', f.cancelledQueuedButRan.length, 0],
+        ['  of the 200s, cancelled before any attempt', f.cancelledQueued],
+        ['cancelled before any attempt, yet ran', f.cancelledQueuedButRan.length, 0],
         ['outcomes written more than once', f.writtenMoreThanOnce.length, 0],
         ['handler executions recorded', f.executions],
         ['replica kills (SIGKILL) / freezes (SIGSTOP)', `${run.kills} / ${run.freezes}`],
@@ -40,7 +41,7 @@ export function report(figures, run) {
     const offenders = [
         ['double-run', f.doubleRuns.map((d) => `task ${d.taskId}: ${d.first} / ${d.second}`)],
         ['stopped but not cancelled', f.stoppedNotCancelled],
-        ['cancelled while queued, yet ran', f.cancelledQueuedButRan],
+        ['cancelled before any attempt, yet ran', f.cancelledQueuedButRan],
         ['outcome written more than once', f.writtenMoreThanOnce],
     ];
     for (const [what, list] of offenders) {

@@ -26,7 +26,9 @@ export interface Figures {
   /** DELETE answers by status ("0": none). */
   stopAnswers: Map<string, number>;
   stoppedNotCancelled: string[];
-  /** Cancelled while queued before any attempt (200, attempt 0), yet an execution was recorded. */
+  /** DELETEs answered 200 with the task cancelled before any attempt (attempt 0): it must never run. */
+  cancelledQueued: number;
+  /** Of those, the tasks that an execution was recorded for all the same. */
   cancelledQueuedButRan: string[];
   writtenMoreThanOnce: string[];
   /** Per task held by a replica at its kill -9: ms until another replica started it again. */
@@ -143,6 +145,7 @@ export async function check(
     overlapsExcused: overlaps.filter((o) => o.excused).length,
     stopAnswers,
     stoppedNotCancelled: stoppedNotCancelled.map((row) => `${row.id} (${row.status})`),
+    cancelledQueued: cancelledQueued.length,
     cancelledQueuedButRan: ranAnyway.map((row) => row.id),
     writtenMoreThanOnce: writtenMoreThanOnce.map((row) => `${row.id} (${row.writes} writes)`),
     recoveryMs,

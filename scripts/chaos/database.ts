@@ -33,7 +33,12 @@ export async function startServer(log: (message: string) => void): Promise<Serve
     dataDir: resolve(PROJECT_ROOT, '.data', 'chaos-pg'),
     preferredPort: EMBEDDED_PORT,
     fast: true,
-    log: (message) => log(`embedded PostgreSQL: ${message}`),
+    // Its own lines, not initdb's chatter on a first run (a failed start throws with the server's output).
+    log: (message) => {
+      if (/^(Embedded PostgreSQL|Initialising|Port|Stopping|Removing|Creating|Giving)|WARNING|ERROR|FATAL|PANIC/.test(message)) {
+        log(`embedded PostgreSQL: ${message}`);
+      }
+    },
   });
   return { url: embedded.url, describe: `the embedded PostgreSQL on port ${embedded.port}`, stop: embedded.stop };
 }

@@ -19,6 +19,7 @@ const REPLICA_ENV = {
   RETRY_BASE_MS: '50',
   RETRY_MAX_MS: '500',
   LOG_LEVEL: 'warn',
+  NO_COLOR: '1', // the logs go to files
 };
 
 const ENTRY = join(import.meta.dirname, 'replica.js');

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       defaultTaskType: 'demo',
       logLevel: 'info',
       payloadLimitBytes: 65_536,
+      taskRetentionMs: 7 * 86_400_000,
     });
     expect(config.replicaId).toMatch(/^[A-Za-z0-9_.:-]+$/);
   });
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       LEASE_MS: '9000',
       LOG_LEVEL: 'debug',
       REPLICA_ID: 'web-1',
+      TASK_RETENTION: '12h',
     });
     expect(config).toMatchObject({
       port: 8080,
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       leaseMs: 9000,
       logLevel: 'debug',
       replicaId: 'web-1',
+      taskRetentionMs: 43_200_000,
     });
   });
 
@@ -59,6 +62,7 @@ describe('loadConfig', () => {
     expect(attempt).toThrow(/WORKER_ENABLED must be true or false/);
     expect(attempt).toThrow(/DATABASE_URL must start with postgres:\/\//);
     expect(attempt).toThrow(/LOG_LEVEL must be one of the following values/);
+    expect(() => loadConfig({ TASK_RETENTION: 'a week' })).toThrow(/TASK_RETENTION must be a duration such as 7d/);
   });
 
   it('refuses a retry cap below the retry base', () => {

@@ -2,6 +2,7 @@ import 'reflect-metadata'; // class-transformer's @Type reads design metadata, e
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { plainToInstance, Transform, Type } from 'class-transformer';
+import { parseDuration } from './duration.js';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
@@ -26,6 +27,8 @@ export interface AppConfig {
   retryMaxMs: number;
   /** Names this process in `workerId` (`<replicaId>/<slot>`). Unique per process start. */
   replicaId: string;
+  /** Finished tasks older than this are deleted; 0 keeps them forever. */
+  taskRetentionMs: number;
 }
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
@@ -122,6 +125,11 @@ class EnvironmentVariables {
   @IsString()
   @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'REPLICA_ID must be 1-100 letters, digits or _.:-' })
   REPLICA_ID?: string;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
+  @IsInt({ message: 'TASK_RETENTION must be a duration such as 7d, 12h, 30m or 0d (keep forever)' })
+  TASK_RETENTION?: number;
 }
 
 export class ConfigError extends Error {}
@@ -150,6 +158,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     retryBaseMs: env.RETRY_BASE_MS ?? 1000,
     retryMaxMs: env.RETRY_MAX_MS ?? 300_000,
     replicaId: env.REPLICA_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
+    taskRetentionMs: env.TASK_RETENTION ?? 7 * 86_400_000,
   };
   if (config.retryMaxMs < config.retryBaseMs) {
     throw new ConfigError('Invalid configuration: RETRY_MAX_MS must not be less than RETRY_BASE_MS');

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TaskNotificationsService } from './task-notifications.service.js';
 import { TaskQueueRepository } from './task-queue.repository.js';
+import { TaskRetentionService } from './task-retention.service.js';
 
 /** The tasks table and its notifications: the one place that talks SQL to the queue. */
 @Module({
-  providers: [TaskQueueRepository, TaskNotificationsService],
-  exports: [TaskQueueRepository, TaskNotificationsService],
+  providers: [TaskQueueRepository, TaskNotificationsService, TaskRetentionService],
+  exports: [TaskQueueRepository, TaskNotificationsService, TaskRetentionService],
 })
 export class QueueModule {}

@@ -87,6 +87,11 @@ export class TaskQueueRepository {
     return this.rows<Task>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
   }
 
+  /** Deletes up to `limit` tasks finished more than `retentionMs` ago; returns how many. */
+  async deleteExpiredHistory(retentionMs: number, limit: number): Promise<number> {
+    return (await this.rows(SQL.DELETE_EXPIRED_HISTORY, [retentionMs, limit])).length;
+  }
+
   /** The task after the stop request, or undefined when it is unknown or already terminal. */
   async requestStop(id: string): Promise<Task | undefined> {
     const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);

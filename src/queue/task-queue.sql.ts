@@ -222,3 +222,19 @@ export const RESCUE_EXPIRED_LEASES = `
     SELECT pg_notify(CASE WHEN rescued.status = 'queued' THEN '${CHANNELS.wake}' ELSE '${CHANNELS.done}' END,
                      CASE WHEN rescued.status = 'queued' THEN rescued.queue ELSE rescued.id::text END)
   ) AS notified`;
+
+/**
+ * Delete up to $2 tasks that finished more than $1 ms ago, oldest first. Small batches keep each
+ * transaction short; SKIP LOCKED lets every replica's retention job run at once without waiting.
+ * $1 retention in ms, $2 batch size.
+ */
+export const DELETE_EXPIRED_HISTORY = `
+  DELETE FROM tasks
+  WHERE id IN (
+    SELECT id FROM tasks
+    WHERE status IN ('succeeded', 'failed', 'cancelled') AND finished_at < now() - $1 * interval '1 millisecond'
+    ORDER BY finished_at
+    LIMIT $2
+    FOR UPDATE SKIP LOCKED
+  )
+  RETURNING id`;

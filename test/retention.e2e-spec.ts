@@ -1,0 +1,56 @@
+import { TaskRetentionService } from '../src/queue/task-retention.service.js';
+import { createTestDatabase } from './support/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
+import { startTestApp } from './support/test-app.js';
+
+/** Finished tasks are kept for TASK_RETENTION, then deleted; live tasks never are. */
+describe('task retention', () => {
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  /** Rows as they would be after a while in production, by SQL: ages are what matter here. */
+  async function seed(): Promise<Record<string, string>> {
+    const rows = await database.query<{ id: string; label: string }>(`
+      INSERT INTO tasks (type, status, created_at, started_at, finished_at, lease_expires_at, worker_id, attempt)
+      VALUES ('demo', 'succeeded', now() - interval '3 days', now() - interval '3 days', now() - interval '2 days', NULL, 'w/1', 1),
+             ('demo', 'failed',    now() - interval '3 days', now() - interval '3 days', now() - interval '2 days', NULL, 'w/1', 3),
+             ('demo', 'cancelled', now() - interval '3 days', NULL,                     now() - interval '2 days', NULL, NULL, 0),
+             ('demo', 'succeeded', now() - interval '2 hours', now() - interval '2 hours', now() - interval '1 hour', NULL, 'w/1', 1),
+             ('demo', 'queued',    now() - interval '9 days', NULL,                     NULL,                     NULL, NULL, 0),
+             ('demo', 'running',   now() - interval '9 days', now() - interval '9 days', NULL, now() + interval '1 hour', 'w/2', 1)
+      RETURNING id, status || CASE WHEN finished_at < now() - interval '1 day' THEN '-old' ELSE '' END AS label`);
+    return Object.fromEntries(rows.map((row) => [row.label, row.id]));
+  }
+
+  it('deletes finished tasks older than TASK_RETENTION and keeps everything else', async () => {
+    const app = await startTestApp(database.url, { WORKER_ENABLED: 'false', TASK_RETENTION: '1d' });
+    try {
+      const ids = await seed();
+      expect(await app.app.get(TaskRetentionService).prune()).toBe(3);
+      for (const label of ['succeeded-old', 'failed-old', 'cancelled-old'])
+        await app.http.get(`/tasks/${ids[label]}`).expect(404);
+      for (const label of ['succeeded', 'queued', 'running']) await app.http.get(`/tasks/${ids[label]}`).expect(200);
+    } finally {
+      await app.close();
+      await database.query('DELETE FROM tasks');
+    }
+  });
+
+  it('keeps the whole history with TASK_RETENTION=0d', async () => {
+    const app = await startTestApp(database.url, { WORKER_ENABLED: 'false', TASK_RETENTION: '0d' });
+    try {
+      await seed();
+      expect(await app.app.get(TaskRetentionService).prune()).toBe(0);
+      expect(await database.query('SELECT id FROM tasks')).toHaveLength(6);
+    } finally {
+      await app.close();
+    }
+  });
+});
