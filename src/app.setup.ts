@@ -1,5 +1,7 @@
 import type { INestApplication, LogLevel as NestLogLevel, Type } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
@@ -33,17 +35,28 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
 export async function createApp(config: AppConfig, extraModules: Type[] = []): Promise<INestApplication> {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
   await migrateDatabase(config.databaseUrl);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, extraModules), {
-    bodyParser: false,
-    logger: NEST_LEVELS[config.logLevel],
-  });
+  const rateLimit =
+    config.throttleLimit > 0 ? [(await import('./auth/rate-limit.module.js')).RateLimitModule.forRoot(config)] : [];
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.forRoot(config, [...rateLimit, ...extraModules]),
+    {
+      bodyParser: false,
+      logger: NEST_LEVELS[config.logLevel],
+    },
+  );
   app.use(
     jsonBodyParser([
       { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },
       { path: '/tasks', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
     ]),
   );
+  app.use(helmet());
+  // Closed to browsers on other origins unless CORS_ORIGINS names them.
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   app.useGlobalFilters(new HttpErrorFilter());
+  if (config.apiKeys.length === 0) {
+    new Logger('Auth').warn('API_KEYS is not set: the task API is open to anyone who can reach it');
+  }
   setUpSwagger(app);
   return app;
 }

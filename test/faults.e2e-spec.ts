@@ -67,52 +67,69 @@ describe('faults', () => {
       return check(task) ? task : undefined;
     });
 
-  it('kill -9 of a replica mid-run: another replica takes the task up after the lease and finishes it, counting the attempt', async () => {
-    const victim = await replica('victim');
-    const id = await submit(victim, { type: 'sleep', payload: { ms: 1500 } });
-    await waitForTask('the victim to run the task', id, (task) => task.status === 'running');
-    const survivor = await replica('survivor');
-
-    victim.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await victim.exited;
-    const taken = await waitForTask(
-      'the survivor to take the task up',
+  /** Starts two replicas, submits a task, and tells which of the two holds it. */
+  async function twoReplicasAndATask(names: [string, string], body: object) {
+    const replicas = [await replica(names[0]), await replica(names[1])];
+    const id = await submit(replicas[0], body);
+    const running = await waitForTask('a replica to run the task', id, (task) => task.status === 'running');
+    const holderIndex = running.workerId!.startsWith(`${names[0]}/`) ? 0 : 1;
+    return {
       id,
-      (task) => task.workerId?.startsWith('survivor/') ?? false,
+      holder: replicas[holderIndex],
+      holderName: names[holderIndex],
+      other: replicas[1 - holderIndex],
+      otherName: names[1 - holderIndex],
+    };
+  }
+
+  it('kill -9 of a replica mid-run: another replica takes the task up after the lease and finishes it, counting the attempt', async () => {
+    const { id, holder, other, otherName } = await twoReplicasAndATask(['one', 'two'], {
+      type: 'sleep',
+      payload: { ms: 3000 },
+    });
+
+    holder.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await holder.exited;
+    const taken = await waitForTask(
+      'the other replica to take the task up',
+      id,
+      (task) => task.workerId?.startsWith(`${otherName}/`) ?? false,
     );
     process.stdout.write(
-      `recovery after kill -9: the survivor started the task ${Date.now() - killedAt} ms after the kill (LEASE_MS 1500, POLL_INTERVAL_MS 200)\n`,
+      `recovery after kill -9: the other replica started the task ${Date.now() - killedAt} ms after the kill (LEASE_MS 1500, POLL_INTERVAL_MS 200)\n`,
     );
     expect(taken).toMatchObject({ status: 'running', attempt: 2 });
 
     const done = await waitForTask('the task to finish', id, (task) => task.status !== 'running');
-    expect(done).toMatchObject({ status: 'succeeded', attempt: 2, result: { slept: 1500 } });
-    expect(done.workerId).toMatch(/^survivor\//);
-    survivor.child.kill('SIGTERM');
-    expect(await survivor.exited).toBe(0);
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 2, result: { slept: 3000 } });
+    expect(done.workerId).toMatch(new RegExp(`^${otherName}/`));
+    other.child.kill('SIGTERM');
+    expect(await other.exited).toBe(0);
   });
 
   it('a replica frozen past its lease loses its task to another, and its late outcome is refused', async () => {
-    const frozen = await replica('frozen');
-    const id = await submit(frozen, { type: 'sleep', payload: { ms: 2500 } });
-    await waitForTask('the task to run on the replica to be frozen', id, (task) => task.status === 'running');
-    const awake = await replica('awake');
+    const {
+      id,
+      holder: frozen,
+      other: awake,
+      otherName,
+    } = await twoReplicasAndATask(['first', 'second'], { type: 'sleep', payload: { ms: 4000 } });
 
     frozen.child.kill('SIGSTOP');
     await waitForTask(
       'the awake replica to take the task over',
       id,
-      (task) => task.workerId?.startsWith('awake/') ?? false,
+      (task) => task.workerId?.startsWith(`${otherName}/`) ?? false,
     );
     frozen.child.kill('SIGCONT');
-    // On waking, the frozen replica's sleep is over and its heartbeat is due: either way it must find the
-    // task no longer its own and write nothing.
+    // On waking, the frozen replica's heartbeat (or, later, its handler) is due: either way it must find
+    // the task no longer its own and write nothing.
     await waitFor('the frozen replica to give the task up', () => /lease lost|no longer held/.test(frozen.output()));
 
     const done = await waitForTask('the task to finish', id, (task) => task.status !== 'running');
-    expect(done).toMatchObject({ status: 'succeeded', attempt: 2, result: { slept: 2500 } });
-    expect(done.workerId).toMatch(/^awake\//);
+    expect(done).toMatchObject({ status: 'succeeded', attempt: 2, result: { slept: 4000 } });
+    expect(done.workerId).toMatch(new RegExp(`^${otherName}/`));
     // Written once, by the holder: the awake replica logged the outcome, the frozen one never did.
     const outcomeLine = new RegExp(`task ${id} \\(sleep\\) succeeded`);
     await waitFor('the awake replica to log the outcome', () => outcomeLine.test(awake.output()));

@@ -262,17 +262,33 @@ describe('tasks API', () => {
       '/tasks/{id}',
     ]);
     expect(Object.keys(document.paths['/tasks']).sort()).toEqual(['get', 'post']);
-    expect(Object.keys(document.paths['/tasks/batch'].post.responses).sort()).toEqual(['201', '400', '413', '503']);
+    expect(Object.keys(document.paths['/tasks/batch'].post.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '413',
+      '429',
+      '503',
+    ]);
     expect(Object.keys(document.paths['/tasks/{id}']).sort()).toEqual(['delete', 'get']);
     expect(Object.keys(document.paths['/tasks/{id}'].delete.responses).sort()).toEqual([
       '200',
       '202',
       '400',
+      '401',
       '404',
       '409',
+      '429',
       '503',
     ]);
-    expect(Object.keys(document.paths['/tasks'].post.responses).sort()).toEqual(['201', '400', '413', '503']);
+    expect(Object.keys(document.paths['/tasks'].post.responses).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '413',
+      '429',
+      '503',
+    ]);
     expect(document.components.schemas.TaskDto.properties.status.enum).toEqual([
       'queued',
       'running',

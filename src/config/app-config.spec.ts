@@ -65,6 +65,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TASK_RETENTION: 'a week' })).toThrow(/TASK_RETENTION must be a duration such as 7d/);
   });
 
+  it('requires API_KEYS in production, unless AUTH_DISABLED=true says to run open', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/API_KEYS must be set when NODE_ENV=production/);
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true', API_KEYS: 'k'.repeat(16) }).apiKeys).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'production', API_KEYS: ` ${'a'.repeat(16)} ,${'b'.repeat(20)}` }).apiKeys).toEqual([
+      'a'.repeat(16),
+      'b'.repeat(20),
+    ]);
+  });
+
+  it('names bad auth, throttle and CORS settings', () => {
+    expect(() => loadConfig({ API_KEYS: 'short' })).toThrow(
+      /API_KEYS must be a comma-separated list of keys of at least 16/,
+    );
+    expect(() => loadConfig({ THROTTLE_LIMIT: '-1' })).toThrow(/THROTTLE_LIMIT must not be less than 0/);
+    expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS must be a comma-separated list of origins/);
+    expect(() => loadConfig({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be one of the following values/);
+  });
+
   it('refuses a retry cap below the retry base', () => {
     expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '100' })).toThrow(
       /RETRY_MAX_MS must not be less than RETRY_BASE_MS/,

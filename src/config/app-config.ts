@@ -29,6 +29,13 @@ export interface AppConfig {
   replicaId: string;
   /** Finished tasks older than this are deleted; 0 keeps them forever. */
   taskRetentionMs: number;
+  /** Bearer keys accepted on the task routes; empty: the API is open (refused in production). */
+  apiKeys: string[];
+  /** Requests allowed per `throttleTtlMs` window per API key (or address, without one); 0: no limit. */
+  throttleLimit: number;
+  throttleTtlMs: number;
+  /** Origins allowed to call the API from a browser; empty: no cross-origin access. */
+  corsOrigins: string[];
 }
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
@@ -127,12 +134,52 @@ class EnvironmentVariables {
   REPLICA_ID?: string;
 
   @IsOptional()
+  @IsIn(['production', 'development', 'test'])
+  NODE_ENV?: string;
+
+  @IsOptional()
+  @Matches(/^\s*[\x21-\x7e]{16,}\s*(,\s*[\x21-\x7e]{16,}\s*)*$/, {
+    message: 'API_KEYS must be a comma-separated list of keys of at least 16 printable characters each',
+  })
+  API_KEYS?: string;
+
+  @IsOptional()
+  @Transform(toBoolean)
+  @IsBoolean({ message: 'AUTH_DISABLED must be true or false' })
+  AUTH_DISABLED?: boolean;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  THROTTLE_LIMIT?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(86_400_000)
+  THROTTLE_TTL_MS?: number;
+
+  @IsOptional()
+  @Matches(/^https?:\/\/[^,\s]+(\s*,\s*https?:\/\/[^,\s]+)*$/, {
+    message: 'CORS_ORIGINS must be a comma-separated list of origins such as https://app.example.com',
+  })
+  CORS_ORIGINS?: string;
+
+  @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
   @IsInt({ message: 'TASK_RETENTION must be a duration such as 7d, 12h, 30m or 0d (keep forever)' })
   TASK_RETENTION?: number;
 }
 
 export class ConfigError extends Error {}
+
+const splitList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
 
 /** Reads and validates the environment once. Throws a ConfigError naming every bad variable. */
 export function loadConfig(environment: Record<string, string | undefined>): AppConfig {
@@ -159,7 +206,17 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     retryMaxMs: env.RETRY_MAX_MS ?? 300_000,
     replicaId: env.REPLICA_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
     taskRetentionMs: env.TASK_RETENTION ?? 7 * 86_400_000,
+    // AUTH_DISABLED wins over API_KEYS, so a deployment can be opened without deleting its secrets.
+    apiKeys: env.AUTH_DISABLED === true ? [] : splitList(env.API_KEYS),
+    throttleLimit: env.THROTTLE_LIMIT ?? 1000,
+    throttleTtlMs: env.THROTTLE_TTL_MS ?? 1000,
+    corsOrigins: splitList(env.CORS_ORIGINS),
   };
+  if (env.NODE_ENV === 'production' && config.apiKeys.length === 0 && env.AUTH_DISABLED !== true) {
+    throw new ConfigError(
+      'Invalid configuration: API_KEYS must be set when NODE_ENV=production (or set AUTH_DISABLED=true to run open on purpose)',
+    );
+  }
   if (config.retryMaxMs < config.retryBaseMs) {
     throw new ConfigError('Invalid configuration: RETRY_MAX_MS must not be less than RETRY_BASE_MS');
   }

@@ -27,9 +27,11 @@ function statusOf(code: TaskErrorCode): HttpStatus {
 
 const REASON: Partial<Record<number, string>> = {
   400: 'Bad Request',
+  401: 'Unauthorized',
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -46,9 +48,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     if (exception instanceof HttpException) {
       const body = exception.getResponse();
+      const statusCode = exception.getStatus();
       response
-        .status(exception.getStatus())
-        .json(typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body);
+        .status(statusCode)
+        .json(
+          typeof body === 'string' ? { statusCode, error: REASON[statusCode] ?? exception.name, message: body } : body,
+        );
       return;
     }
     if (exception instanceof TaskDomainError) {

@@ -9,10 +9,12 @@ import {
   Post,
   Query,
   Res,
+  UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
+  ApiBearerAuth,
   ApiBadRequestResponse,
   ApiBody,
   ApiConflictResponse,
@@ -25,9 +27,12 @@ import {
   ApiPayloadTooLargeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import type { Task } from '../queue/task.js';
 import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto } from './dto/create-task.dto.js';
@@ -44,6 +49,13 @@ const queryPipe = new ValidationPipe({ transform: true, whitelist: true, forbidN
 const ID_PARAM = { name: 'id', description: 'Task id (digits)', example: '42' };
 
 @ApiTags('tasks')
+@ApiBearerAuth()
+@UseGuards(ApiKeyGuard)
+@ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
+@ApiTooManyRequestsResponse({
+  description: 'Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS for this key or address',
+  type: ErrorDto,
+})
 @ApiExtraModels(CreateTaskDto)
 @ApiServiceUnavailableResponse({ description: 'The database is unreachable', type: ErrorDto })
 @Controller('tasks')

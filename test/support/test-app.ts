@@ -35,6 +35,9 @@ export async function startTestApp(
     POLL_INTERVAL_MS: '200',
     RETRY_BASE_MS: '20',
     RETRY_MAX_MS: '100',
+    // In-process replicas run without the rate limit: Jest cannot load @nestjs/throttler on Node 20
+    // (see src/auth/rate-limit.module.ts). It is tested on a real process instead.
+    THROTTLE_LIMIT: '0',
     ...environment,
   });
   const app = await createApp(config, extraModules);
