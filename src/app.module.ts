@@ -8,6 +8,7 @@ import { ConfigModule } from './config/config.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HandlersModule } from './handlers/handlers.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 
 /** Wires the modules. Built from an already-validated config, so tests can run several apps in one process. */
@@ -25,6 +26,7 @@ export class AppModule {
         HandlersModule,
         TasksModule,
         HealthModule,
+        MetricsModule,
         ...extraModules,
       ],
     };

@@ -58,6 +58,11 @@ describe('API keys', () => {
     await api.http.delete(`/tasks/${created.body.id}`).set('Authorization', `Bearer ${OTHER_KEY}`).expect(200);
   });
 
+  it('guards the metrics with the same keys', async () => {
+    await api.http.get('/metrics').expect(401);
+    await api.http.get('/metrics').set('Authorization', `Bearer ${KEY}`).expect(200);
+  });
+
   it('keeps health and the API documentation open, and declares the bearer scheme', async () => {
     await api.http.get('/health').expect(200);
     await api.http.get('/health/ready').expect(200);

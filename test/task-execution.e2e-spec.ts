@@ -82,4 +82,24 @@ describe('running tasks', () => {
     );
     expect(slots.length).toBeLessThanOrEqual(3);
   });
+
+  it('exports what it did as Prometheus metrics', async () => {
+    const id = await submit({ type: 'fail', payload: { times: 1 }, maxAttempts: 2 });
+    await replica.waitForStatus(id, 'succeeded');
+    const response = await replica.http.get('/metrics').expect(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
+    const value = (line: string): number =>
+      Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(response.text)?.[1]);
+    expect(value('tasksystem_tasks_submitted_total{type="fail"}')).toBeGreaterThanOrEqual(1);
+    expect(value('tasksystem_tasks_finished_total{type="fail",status="queued"}')).toBeGreaterThanOrEqual(1);
+    expect(value('tasksystem_tasks_finished_total{type="fail",status="succeeded"}')).toBeGreaterThanOrEqual(1);
+    expect(value('tasksystem_tasks_finished_total{type="sleep",status="succeeded"}')).toBeGreaterThanOrEqual(1);
+    expect(
+      value('tasksystem_task_attempt_duration_seconds_count{type="sleep",status="succeeded"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(value('tasksystem_claim_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(value('tasksystem_queue_depth{status="queued"}')).toBeGreaterThanOrEqual(0);
+    expect(value('tasksystem_tasks_running')).toBeGreaterThanOrEqual(0);
+    expect(response.text).toMatch(/^process_cpu_user_seconds_total /m);
+  });
 });

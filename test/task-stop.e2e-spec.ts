@@ -135,7 +135,11 @@ describe('stopping tasks', () => {
 
   it('fails a timed-out handler that ignores its signal for good, rather than run it twice at once', async () => {
     const id = await submit({ type: 'stubborn', timeoutMs: 100, maxAttempts: 3 });
-    const task = await api.waitForStatus(id, 'failed', 'succeeded', 'cancelled', 'queued');
+    // Whatever its first attempt came to: terminal, or queued again after it (which would be the bug).
+    const task = await waitFor('the first attempt to end', async () => {
+      const current = await api.task(id);
+      return current.attempt >= 1 && current.status !== 'running' ? current : undefined;
+    });
     expect(task).toMatchObject({ status: 'failed', attempt: 1 });
     expect(task.error?.message).toBe(
       'timed out after 100 ms; the handler ignored its abort signal, so it is not retried',

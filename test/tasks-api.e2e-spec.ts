@@ -257,6 +257,7 @@ describe('tasks API', () => {
       '/health',
       '/health/live',
       '/health/ready',
+      '/metrics',
       '/tasks',
       '/tasks/batch',
       '/tasks/{id}',

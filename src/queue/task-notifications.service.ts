@@ -4,6 +4,7 @@ import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
 import { CHANNELS } from './task-queue.sql.js';
 
 type NotificationEvents = {
@@ -36,7 +37,10 @@ export class TaskNotificationsService
   private connectedOnce: Promise<void>;
   private resolveConnectedOnce!: () => void;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: TaskMetrics,
+  ) {
     super();
     this.setMaxListeners(0); // every waiting DELETE listens for its task's `done`
     this.connectedOnce = new Promise((resolve) => (this.resolveConnectedOnce = resolve));
@@ -89,6 +93,7 @@ export class TaskNotificationsService
     void client.end().catch(() => undefined);
     if (this.client === client) this.client = undefined;
     if (this.closed) return;
+    this.metrics.notifierReconnects.inc();
     this.logger.warn(`LISTEN connection lost (${error.message}); reconnecting in ${this.reconnectDelayMs} ms`);
     clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => void this.connect(), this.reconnectDelayMs);

@@ -92,6 +92,10 @@ export class TaskQueueRepository {
     return (await this.rows(SQL.DELETE_EXPIRED_HISTORY, [retentionMs, limit])).length;
   }
 
+  countLive(): Promise<{ status: string; count: number }[]> {
+    return this.rows(SQL.COUNT_LIVE_TASKS, []);
+  }
+
   /** The task after the stop request, or undefined when it is unknown or already terminal. */
   async requestStop(id: string): Promise<Task | undefined> {
     const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);

@@ -238,3 +238,12 @@ export const DELETE_EXPIRED_HISTORY = `
     FOR UPDATE SKIP LOCKED
   )
   RETURNING id`;
+
+/**
+ * How many tasks wait and run, for the metrics. Only the live statuses: their partial indexes keep this
+ * cheap however long the history is, where counting finished rows would read all of it.
+ */
+export const COUNT_LIVE_TASKS = `
+  SELECT 'queued' AS status, count(*)::int AS count FROM tasks WHERE status = 'queued'
+  UNION ALL
+  SELECT 'running', count(*)::int FROM tasks WHERE status = 'running'`;

@@ -3,6 +3,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isTerminal } from '../queue/task.js';
 import type { NewTask, Task } from '../queue/task.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskNotificationsService } from '../queue/task-notifications.service.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
 import { describeOutcome } from '../worker/outcome-log.js';
@@ -36,16 +37,18 @@ export class TaskManagerService {
     private readonly queue: TaskQueueRepository,
     private readonly handlers: TaskHandlerRegistry,
     private readonly notifications: TaskNotificationsService,
+    private readonly metrics: TaskMetrics,
   ) {}
 
   /** Checks a submission against the registered types and limits, then stores it. */
   async submit(submission: CreateTaskDto): Promise<Task> {
     const [task] = await this.queue.insert([this.toNewTask(submission)]);
+    this.metrics.submitted.inc({ type: task.type });
     return task;
   }
 
   /** Stores all the submissions in one statement, in order, or none: the first bad one is refused. */
-  submitMany(submissions: CreateTaskDto[]): Promise<Task[]> {
+  async submitMany(submissions: CreateTaskDto[]): Promise<Task[]> {
     const tasks = submissions.map((submission, index) => {
       try {
         return this.toNewTask(submission);
@@ -53,7 +56,9 @@ export class TaskManagerService {
         throw error instanceof TaskDomainError ? error.forBatchItem(index) : error;
       }
     });
-    return this.queue.insert(tasks);
+    const stored = await this.queue.insert(tasks);
+    for (const task of stored) this.metrics.submitted.inc({ type: task.type });
+    return stored;
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
@@ -81,6 +86,7 @@ export class TaskManagerService {
    * this waits up to `waitMs` for it to end.
    */
   async stop(id: string, waitMs = DEFAULT_STOP_WAIT_MS): Promise<StopOutcome> {
+    const askedAt = Date.now();
     const task = await this.queue.requestStop(id);
     if (!task) {
       const existing = await this.get(id);
@@ -88,9 +94,11 @@ export class TaskManagerService {
     }
     if (isTerminal(task.status)) {
       this.logger.log(describeOutcome(task)); // cancelled before it started: no worker will log it
+      this.metrics.finished.inc({ type: task.type, status: task.status });
       return { task, stopped: true };
     }
     const latest = await this.awaitTerminal(id, waitMs);
+    if (isTerminal(latest.status)) this.metrics.stopLatency.observe((Date.now() - askedAt) / 1000);
     return { task: latest, stopped: isTerminal(latest.status) };
   }
 

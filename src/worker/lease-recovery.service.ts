@@ -3,6 +3,7 @@ import type { OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
 
 const RECOVERY_INTERVAL = 'lease-recovery';
@@ -23,6 +24,7 @@ export class LeaseRecoveryService implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: TaskQueueRepository,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: TaskMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -42,6 +44,7 @@ export class LeaseRecoveryService implements OnApplicationBootstrap {
       for (;;) {
         const rescued = await this.queue.rescueExpiredLeases(RESCUE_BATCH);
         for (const task of rescued) {
+          this.metrics.leaseRecoveries.inc({ status: task.status });
           this.logger.warn(
             `task ${task.id} (${task.type}): lease of ${task.workerId} expired after attempt ${task.attempt}/${task.maxAttempts}; now ${task.status}`,
           );

@@ -3,6 +3,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
 import type { Task, TaskError } from '../queue/task.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
 import { describeOutcome } from './outcome-log.js';
 import { retryDelayMs } from './retry-backoff.js';
@@ -23,6 +24,7 @@ export class TaskOutcomeWriter {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: TaskQueueRepository,
+    private readonly metrics: TaskMetrics,
   ) {}
 
   async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<void> {
@@ -39,6 +41,7 @@ export class TaskOutcomeWriter {
       return;
     }
     const durationMs = Date.now() - attempt.startedAt;
+    if (written) this.metrics.recordOutcome(written, durationMs);
     if (!written) {
       this.logger.warn(
         `task ${task.id}: attempt ${held.attempt} is no longer held by ${held.workerId}; outcome dropped`,

@@ -5,6 +5,7 @@ import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Task } from '../queue/task.js';
 import { TaskNotificationsService } from '../queue/task-notifications.service.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import { RunningAttempt } from './running-attempt.js';
@@ -49,7 +50,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly handlers: TaskHandlerRegistry,
     private readonly outcomes: TaskOutcomeWriter,
     private readonly scheduler: SchedulerRegistry,
+    private readonly metrics: TaskMetrics,
   ) {}
+
+  /** How many attempts run here now. */
+  get runningCount(): number {
+    return this.running.size;
+  }
 
   onApplicationBootstrap(): void {
     if (!this.config.workerEnabled) {
@@ -119,7 +126,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         this.claimAgain = false;
         const free = this.freeSlots();
         if (this.stopping || free.length === 0) return;
+        const stopClaimTimer = this.metrics.claimDuration.startTimer();
         const claimed = await this.queue.claim(this.handlers.types, free, this.config.replicaId, this.config.leaseMs);
+        stopClaimTimer();
         for (const task of claimed) this.start(task);
       } while (this.claimAgain);
     } catch (error) {
