@@ -50,6 +50,8 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
       { path: '/tasks', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
     ]),
   );
+  // Behind Fly's proxy or a load balancer, the client's address (which rate limits count by) is in X-Forwarded-For.
+  if (config.trustProxyHops > 0) app.set('trust proxy', config.trustProxyHops);
   app.use(helmet());
   // Closed to browsers on other origins unless CORS_ORIGINS names them.
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });

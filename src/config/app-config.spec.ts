@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './app-config.js';
+import { ConfigError, loadConfig, loadDatabaseUrl } from './app-config.js';
 
 describe('loadConfig', () => {
   it('gives the contract defaults for an empty environment', () => {
@@ -81,6 +81,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ THROTTLE_LIMIT: '-1' })).toThrow(/THROTTLE_LIMIT must not be less than 0/);
     expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS must be a comma-separated list of origins/);
     expect(() => loadConfig({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be one of the following values/);
+  });
+
+  it('reads only DATABASE_URL for the migration runner, whatever else is missing', () => {
+    expect(loadDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' })).toBe('postgres://db/x');
+    expect(loadDatabaseUrl({})).toBeUndefined();
+    expect(() => loadDatabaseUrl({ DATABASE_URL: 'mysql://db' })).toThrow(/DATABASE_URL must start with postgres/);
   });
 
   it('refuses a retry cap below the retry base', () => {

@@ -36,6 +36,8 @@ export interface AppConfig {
   throttleTtlMs: number;
   /** Origins allowed to call the API from a browser; empty: no cross-origin access. */
   corsOrigins: string[];
+  /** Proxies in front of the app (Fly's proxy, a load balancer) whose X-Forwarded-For names the client. */
+  trustProxyHops: number;
 }
 
 const toBoolean = ({ value }: { value: unknown }): unknown =>
@@ -168,6 +170,13 @@ class EnvironmentVariables {
   CORS_ORIGINS?: string;
 
   @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  TRUST_PROXY_HOPS?: number;
+
+  @IsOptional()
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
   @IsInt({ message: 'TASK_RETENTION must be a duration such as 7d, 12h, 30m or 0d (keep forever)' })
   TASK_RETENTION?: number;
@@ -211,6 +220,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     throttleLimit: env.THROTTLE_LIMIT ?? 1000,
     throttleTtlMs: env.THROTTLE_TTL_MS ?? 1000,
     corsOrigins: splitList(env.CORS_ORIGINS),
+    trustProxyHops: env.TRUST_PROXY_HOPS ?? 0,
   };
   if (env.NODE_ENV === 'production' && config.apiKeys.length === 0 && env.AUTH_DISABLED !== true) {
     throw new ConfigError(
@@ -221,6 +231,18 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     throw new ConfigError('Invalid configuration: RETRY_MAX_MS must not be less than RETRY_BASE_MS');
   }
   return config;
+}
+
+/**
+ * Only DATABASE_URL, for the migration runner: a release step must not need the app's secrets (such as
+ * API_KEYS in production) to migrate.
+ */
+export function loadDatabaseUrl(environment: Record<string, string | undefined>): string | undefined {
+  const { DATABASE_URL } = environment;
+  const env = plainToInstance(EnvironmentVariables, DATABASE_URL ? { DATABASE_URL } : {});
+  const problems = validateSync(env).flatMap((error) => Object.values(error.constraints ?? {}));
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  return env.DATABASE_URL;
 }
 
 /** Injection token for the AppConfig object. */

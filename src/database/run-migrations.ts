@@ -1,12 +1,12 @@
 // `npm run migration:run`: applies migrations to DATABASE_URL, for deployments that migrate in a
 // separate step. The app also migrates at start-up, so this is never required for `npm start`.
-import { loadConfig } from '../config/app-config.js';
+import { loadDatabaseUrl } from '../config/app-config.js';
 import { migrateDatabase } from './migrate.js';
 
-const config = loadConfig(process.env);
-if (!config.databaseUrl) {
+const databaseUrl = loadDatabaseUrl(process.env);
+if (!databaseUrl) {
   console.error('DATABASE_URL must be set to run migrations against a server');
   process.exit(1);
 }
-const applied = await migrateDatabase(config.databaseUrl);
+const applied = await migrateDatabase(databaseUrl);
 console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'no pending migrations');
