@@ -244,6 +244,8 @@ describe('PostgreSQL restarted under load', () => {
       expect(down.status).toBe(503);
       expect(down.body).toMatchObject({ statusCode: 503, message: 'the database is unavailable; retry shortly' });
       expect((await app.http.get('/health')).status).toBe(503);
+      expect((await app.http.get('/health/ready')).status).toBe(503);
+      expect((await app.http.get('/health/live')).status).toBe(200);
 
       server = await start();
       expect(server.port).toBe(port);
