@@ -8,6 +8,8 @@ import type { AppConfig, LogLevel } from './config/app-config.js';
 import { migrateDatabase } from './database/migrate.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { jsonBodyParser } from './http/json-body.middleware.js';
+import { requestId } from './http/request-id.middleware.js';
+import { JsonLogger } from './logging/json-logger.js';
 import { setUpSwagger } from './http/swagger.js';
 
 /** Room for the JSON around a payload; the payload itself is held to PAYLOAD_LIMIT_BYTES (413 beyond). */
@@ -41,9 +43,10 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     AppModule.forRoot(config, [...rateLimit, ...extraModules]),
     {
       bodyParser: false,
-      logger: NEST_LEVELS[config.logLevel],
+      logger: config.logFormat === 'json' ? new JsonLogger(config.logLevel) : NEST_LEVELS[config.logLevel],
     },
   );
+  app.use(requestId);
   app.use(
     jsonBodyParser([
       { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },

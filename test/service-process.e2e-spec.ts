@@ -55,7 +55,7 @@ describe('the service process', () => {
     await originalCurlCommands(service.baseUrl);
     // The original's "task result" log line: every task's end, with its id, type, status and error or result.
     await waitFor('the cancelled task to be logged', () =>
-      /task 1 \(demo\) cancelled( after \d+ ms)?, attempt \d\/3: stopped on request/.test(service.output()),
+      /task 1 \(demo\) cancelled( after \d+ ms)?, attempt \d\/3( on \S+)?: stopped on request/.test(service.output()),
     );
 
     service.child.kill('SIGTERM');
@@ -96,16 +96,27 @@ describe('the service process', () => {
       await database?.drop();
     });
 
-    it('uses that server, and starts no embedded one', async () => {
+    it('uses that server, starts no embedded one, and logs JSON lines with LOG_FORMAT=json', async () => {
       const serverDir = mkdtempSync(join(tmpdir(), 'tasksystem-server-'));
       chmodSync(serverDir, 0o755);
       try {
         const service = track(
-          await startService(serverDir, { PORT: String(await freePort()), DATABASE_URL: database.url }),
+          await startService(serverDir, {
+            PORT: String(await freePort()),
+            DATABASE_URL: database.url,
+            LOG_FORMAT: 'json',
+          }),
         );
         await originalCurlCommands(service.baseUrl);
         expect((await database.query('SELECT count(*)::int AS n FROM tasks'))[0]).toEqual({ n: 1 });
         expect(existsSync(join(serverDir, '.data'))).toBe(false);
+        await waitFor('the stopped task to be logged', () => /task 1 \(demo\) cancelled/.test(service.output()));
+        const lines = service.output().trim().split('\n');
+        const entries = lines.map((line) => JSON.parse(line) as { level: number; context?: string; msg: string });
+        expect(entries).toContainEqual(
+          expect.objectContaining({ context: 'Main', msg: expect.stringMatching(/^TaskSystem listening/) as unknown }),
+        );
+        expect(entries.some((entry) => /^task 1 \(demo\) cancelled/.test(entry.msg))).toBe(true);
         service.child.kill('SIGTERM');
         expect(await service.exited).toBe(0);
       } finally {

@@ -245,6 +245,15 @@ describe('tasks API', () => {
     });
   });
 
+  it('gives every request an id, keeping one the client sent', async () => {
+    const fresh = await api.http.get('/tasks').expect(200);
+    expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await api.http.get('/tasks').set('X-Request-Id', 'client-chosen.42').expect(200);
+    expect(kept.headers['x-request-id']).toBe('client-chosen.42');
+    const replaced = await api.http.get('/tasks').set('X-Request-Id', 'no spaces <allowed>').expect(200);
+    expect(replaced.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('answers 404 JSON for any other route', async () => {
     const response = await api.http.get('/nowhere').expect(404);
     expect(response.body).toMatchObject({ statusCode: 404, error: 'Not Found' });

@@ -21,6 +21,8 @@ export interface AppConfig {
   cancelGraceMs: number;
   defaultTaskType: string;
   logLevel: LogLevel;
+  /** `json`: one JSON object per line (production's default); `text`: Nest's readable lines. */
+  logFormat: 'json' | 'text';
   /** Largest accepted payload, as UTF-8 JSON bytes. Larger ones are refused with 413. */
   payloadLimitBytes: number;
   retryBaseMs: number;
@@ -108,6 +110,10 @@ class EnvironmentVariables {
   @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL?: LogLevel;
+
+  @IsOptional()
+  @IsIn(['json', 'text'])
+  LOG_FORMAT?: 'json' | 'text';
 
   @IsOptional()
   @Type(() => Number)
@@ -210,6 +216,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     cancelGraceMs: env.CANCEL_GRACE_MS ?? 5000,
     defaultTaskType: env.DEFAULT_TASK_TYPE ?? 'demo',
     logLevel: env.LOG_LEVEL ?? 'info',
+    logFormat: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'text'),
     payloadLimitBytes: env.PAYLOAD_LIMIT_BYTES ?? 64 * 1024,
     retryBaseMs: env.RETRY_BASE_MS ?? 1000,
     retryMaxMs: env.RETRY_MAX_MS ?? 300_000,

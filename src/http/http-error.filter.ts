@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { TaskDomainError } from '../tasks/task.errors.js';
 import type { TaskErrorCode } from '../tasks/task.errors.js';
 import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
@@ -80,7 +80,8 @@ export class HttpErrorFilter implements ExceptionFilter {
         .json({ statusCode: 503, error: REASON[503], message: 'the database is unavailable; retry shortly' });
       return;
     }
-    const errorId = randomUUID();
+    // The request's own id, so the client's report, the access log and this error line meet.
+    const errorId = host.switchToHttp().getRequest<Request>().id ?? randomUUID();
     this.logger.error(`unexpected error ${errorId}: ${(exception as Error)?.message}`, (exception as Error)?.stack);
     response
       .status(500)

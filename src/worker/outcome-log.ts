@@ -6,7 +6,8 @@ const MAX_LOGGED_JSON = 500;
 /** The "task result" log line of every outcome: id, type, status, and result or error; how long it ran, if it ran. */
 export function describeOutcome(task: Task, durationMs?: number): string {
   const ran = durationMs === undefined ? '' : ` after ${durationMs} ms`;
-  const head = `task ${task.id} (${task.type}) ${task.status}${ran}, attempt ${task.attempt}/${task.maxAttempts}`;
+  const where = task.workerId ? ` on ${task.workerId}` : '';
+  const head = `task ${task.id} (${task.type}) ${task.status}${ran}, attempt ${task.attempt}/${task.maxAttempts}${where}`;
   switch (task.status) {
     case 'succeeded':
       return `${head}: result ${shorten(JSON.stringify(task.result))}`;
