@@ -1,0 +1,179 @@
+import { parseArgs } from 'node:util';
+
+/** Every knob of one bench run. `--quick` picks smaller counts so that CI gets a result in 1-2 minutes. */
+export interface BenchOptions {
+  quick: boolean;
+  rounds: number;
+  json: string | undefined;
+  systems: string[];
+  workloads: string[];
+  /** TaskSystem's WORKER_CONCURRENCY (slots per replica). */
+  concurrency: number;
+  drainJobs: number;
+  enqueueOneJobs: number;
+  enqueueBatchJobs: number;
+  batchSize: number;
+  idleMs: number;
+  latencySamples: number;
+  latencyGapMs: number;
+  stopSamples: number;
+  httpSeconds: number;
+  httpConnections: number;
+  scalingReplicas: number[];
+  scalingJobs: number;
+  /** Rounds of the scaling workload (it is the slowest one: a process per replica, a drain per count). */
+  scalingRounds: number;
+  /** Finished tasks already in the table for the history workload's drain. */
+  historyRows: number;
+  historyRounds: number;
+  pgbenchSeconds: number;
+  pgbenchClients: number;
+}
+
+export const ALL_SYSTEMS = [
+  'tasksystem',
+  'pg-boss',
+  'graphile-worker',
+  'bullmq-pg',
+  'bullmq-redis',
+  'graphile-worker-plain',
+] as const;
+/** Asked for by name only: Redis is not the like-for-like store, and the plain graphile set-up is a footnote. */
+const OPT_IN = ['bullmq-redis', 'graphile-worker-plain'];
+export const ALL_WORKLOADS = [
+  'pgbench',
+  'drain',
+  'enqueue-one',
+  'enqueue-batch',
+  'idle-latency',
+  'stop-latency',
+  'http-submit',
+  'scaling',
+  'history',
+] as const;
+
+// The method of shared/BENCHMARKING.md: drain 20,000 jobs, batches of 1,000, 200 latency samples 20 ms apart
+// after 1.5 s idle, pgbench for 10 s with 8 clients before each system, 3 rounds. Two cuts keep a full run
+// under 10 minutes on a busy 2-core machine: one-by-one enqueue runs 10,000 jobs, not 20,000 (a steady rate
+// by then; at ~1,000/s it was 90 s a round), and the scaling drains (1, 2, 4 processes) run once, with
+// 10,000 jobs. `--jobs 20000` restores 20,000 everywhere.
+const FULL = {
+  rounds: 3,
+  drainJobs: 20_000,
+  enqueueOneJobs: 10_000,
+  enqueueBatchJobs: 20_000,
+  batchSize: 1000,
+  idleMs: 1500,
+  latencySamples: 200,
+  latencyGapMs: 20,
+  stopSamples: 100,
+  httpSeconds: 5,
+  httpConnections: 16,
+  scalingReplicas: [1, 2, 4],
+  scalingJobs: 10_000,
+  scalingRounds: 1,
+  historyRows: 1_000_000,
+  historyRounds: 1,
+  pgbenchSeconds: 10,
+  pgbenchClients: 8,
+};
+
+// Same shape, a quarter of the work or less: a smoke test of every code path, not a result to quote.
+const QUICK: typeof FULL = {
+  rounds: 2,
+  drainJobs: 5000,
+  enqueueOneJobs: 2000,
+  enqueueBatchJobs: 5000,
+  batchSize: 1000,
+  idleMs: 1500,
+  latencySamples: 50,
+  latencyGapMs: 20,
+  stopSamples: 20,
+  httpSeconds: 2,
+  httpConnections: 16,
+  scalingReplicas: [1, 2],
+  scalingJobs: 5000,
+  scalingRounds: 1,
+  historyRows: 100_000,
+  historyRounds: 1,
+  pgbenchSeconds: 3,
+  pgbenchClients: 8,
+};
+
+const USAGE = `npm run bench -- [options]
+  --quick                 smaller counts and fewer rounds (CI smoke run, about 1-2 minutes)
+  --rounds N              rounds over all systems (full: ${FULL.rounds}, quick: ${QUICK.rounds})
+  --json FILE             also write the results to FILE
+  --systems a,b           among ${ALL_SYSTEMS.join(', ')}
+                          (default: tasksystem, pg-boss, graphile-worker, bullmq-pg, and
+                          bullmq-redis when REDIS_URL is set)
+  --workloads a,b         among ${ALL_WORKLOADS.join(', ')} (default: all)
+  --concurrency N         TaskSystem WORKER_CONCURRENCY per replica (default 50)
+  --jobs N                drain and enqueue counts (overrides the profile)
+  --pgbench-seconds N     length of each pgbench ceiling run
+Environment: DATABASE_URL (else an embedded PostgreSQL under .data/bench-pg), REDIS_URL, PGBENCH.`;
+
+const list = (value: string | undefined): string[] | undefined =>
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean);
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      rounds: { type: 'string' },
+      json: { type: 'string' },
+      systems: { type: 'string' },
+      workloads: { type: 'string' },
+      concurrency: { type: 'string' },
+      jobs: { type: 'string' },
+      'pgbench-seconds': { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const profile = { ...(values.quick ? QUICK : FULL) };
+  const int = (name: string, value: string | undefined, fallback: number, min = 1): number => {
+    if (value === undefined) return fallback;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < min) throw new Error(`--${name} must be an integer ≥ ${min}\n${USAGE}`);
+    return parsed;
+  };
+  if (values.jobs !== undefined) {
+    const jobs = int('jobs', values.jobs, 0, 1000);
+    Object.assign(profile, { drainJobs: jobs, enqueueOneJobs: jobs, enqueueBatchJobs: jobs, scalingJobs: jobs });
+  }
+  // Opt-in systems: BullMQ's PostgreSQL backend is its like-for-like comparison, and the full run's 10-minute
+  // budget has no room for a fifth system unless someone asks for it (REDIS_URL set, or --systems).
+  const defaultSystems = ALL_SYSTEMS.filter(
+    (system) => !OPT_IN.includes(system) || (system === 'bullmq-redis' && process.env.REDIS_URL),
+  );
+  const systems = list(values.systems) ?? defaultSystems;
+  const workloads = list(values.workloads) ?? [...ALL_WORKLOADS];
+  for (const system of systems) {
+    if (!(ALL_SYSTEMS as readonly string[]).includes(system)) throw new Error(`unknown system ${system}\n${USAGE}`);
+  }
+  for (const workload of workloads) {
+    if (!(ALL_WORKLOADS as readonly string[]).includes(workload)) {
+      throw new Error(`unknown workload ${workload}\n${USAGE}`);
+    }
+  }
+  return {
+    ...profile,
+    quick: values.quick ?? false,
+    rounds: int('rounds', values.rounds, profile.rounds),
+    json: values.json,
+    systems,
+    workloads,
+    concurrency: int('concurrency', values.concurrency, 50),
+    pgbenchSeconds: int('pgbench-seconds', values['pgbench-seconds'], profile.pgbenchSeconds),
+  };
+}

@@ -1,0 +1,80 @@
+import { createRequire } from 'node:module';
+import { Logger, makeWorkerUtils, run, runMigrations } from 'graphile-worker';
+import type { Runner } from 'graphile-worker';
+import pg from 'pg';
+import type { BenchPayload, QueueClient, QueueSystem } from './system.js';
+
+const require = createRequire(import.meta.url);
+const VERSION = (require('graphile-worker/package.json') as { version: string }).version;
+const TASK = 'noop';
+const silent = new Logger(() => () => undefined);
+
+/**
+ * graphile-worker as BENCHMARKING.md tuned it: concurrency 10, a local queue that locks 100 jobs per
+ * fetch, and completions batched (completeJobBatchDelay 0: flush what piled up during one tick).
+ * `tuned: false` is its default set-up (one job per fetch, one completion per job).
+ */
+export function graphileWorker(tuned = true): QueueSystem {
+  const worker = tuned
+    ? { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 }
+    : { completeJobBatchDelay: -1, failJobBatchDelay: -1 };
+  return {
+    id: tuned ? 'graphile-worker' : 'graphile-worker-plain',
+    label: `graphile-worker ${VERSION}${tuned ? '' : ' (plain)'}`,
+    config: tuned
+      ? 'concurrency 10, localQueue.size 100, completeJobBatchDelay 0, failJobBatchDelay 0'
+      : 'concurrency 10, no local queue, no batched completion',
+    store: 'postgres',
+    async migrate(url) {
+      await runMigrations({ connectionString: url, logger: silent });
+    },
+    async open(url) {
+      const utils = await makeWorkerUtils({ connectionString: url, logger: silent });
+      const probe = new pg.Client({ connectionString: url });
+      await probe.connect();
+      let runner: Runner | undefined;
+      let enqueued = 0;
+      const client: QueueClient = {
+        async enqueue(payload) {
+          await utils.addJob(TASK, payload);
+          enqueued++;
+        },
+        async enqueueBatch(payloads) {
+          await utils.addJobs(payloads.map((payload) => ({ identifier: TASK, payload })));
+          enqueued += payloads.length;
+        },
+        prepareWorkers(entered) {
+          return Promise.resolve(async () => {
+            runner = await run({
+              connectionString: url,
+              concurrency: 10,
+              noHandleSignals: true,
+              logger: silent,
+              taskList: { [TASK]: (payload) => Promise.resolve(entered(payload as BenchPayload)) },
+              preset: { worker },
+            });
+          });
+        },
+        async hasUnfinished() {
+          // A job that succeeded is deleted: any row left is queued, locked or waiting for a retry.
+          const { rows } = await probe.query<{ live: boolean }>(
+            `SELECT EXISTS (SELECT 1 FROM graphile_worker._private_jobs) AS live`,
+          );
+          return rows[0].live;
+        },
+        async succeeded() {
+          const { rows } = await probe.query<{ n: number }>(
+            `SELECT count(*)::int AS n FROM graphile_worker._private_jobs`,
+          );
+          return enqueued - rows[0].n;
+        },
+        async close() {
+          await runner?.stop();
+          await utils.release();
+          await probe.end();
+        },
+      };
+      return client;
+    },
+  };
+}

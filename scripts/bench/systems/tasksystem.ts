@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import type { INestApplication } from '@nestjs/common';
+import pg from 'pg';
+import type { NewTask } from '../../../src/queue/task.js';
+import type { TaskQueueRepository as Repository } from '../../../src/queue/task-queue.repository.js';
+import { BenchHandlersModule, benchHooks } from '../bench-handlers.js';
+import { fromDist } from '../from-dist.js';
+import type { BenchPayload, QueueClient, QueueSystem } from './system.js';
+
+const { createApp } = await fromDist<typeof import('../../../src/app.setup.js')>('app.setup.js');
+const { loadConfig } = await fromDist<typeof import('../../../src/config/app-config.js')>('config/app-config.js');
+const { migrateDatabase } = await fromDist<typeof import('../../../src/database/migrate.js')>('database/migrate.js');
+const { TaskQueueRepository } = await fromDist<typeof import('../../../src/queue/task-queue.repository.js')>(
+  'queue/task-queue.repository.js',
+);
+
+const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
+
+/** The environment of every bench replica; workloads add WORKER_ENABLED, WORKER_CONCURRENCY, PORT. */
+export const REPLICA_ENV = { LOG_LEVEL: 'fatal', POLL_INTERVAL_MS: '1000' } as const;
+
+export interface Replica {
+  app: INestApplication;
+  repository: Repository;
+  /** Set once listen() was called. */
+  baseUrl?: string;
+  /** Starts it: lifecycle hooks run (the supervisor starts claiming); with a port, HTTP listens too. */
+  start(listen?: boolean): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds one TaskSystem replica in this process through the same createApp as `npm start`, with the bench's
+ * task types. Not started yet: the drain workload starts its clock just before start().
+ */
+export async function buildReplica(databaseUrl: string, environment: Record<string, string>): Promise<Replica> {
+  const config = loadConfig({ ...REPLICA_ENV, DATABASE_URL: databaseUrl, ...environment });
+  const app = await createApp(config, [BenchHandlersModule]);
+  const replica: Replica = {
+    app,
+    repository: app.get(TaskQueueRepository),
+    async start(listen = false) {
+      if (!listen) return void (await app.init());
+      await app.listen(0, '127.0.0.1');
+      const server = app.getHttpServer() as import('node:http').Server;
+      const address = server.address() as { port: number };
+      replica.baseUrl = `http://127.0.0.1:${address.port}`;
+    },
+    close: () => app.close(),
+  };
+  return replica;
+}
+
+export const newTask = (type: string, payload: unknown): NewTask => ({
+  type,
+  payload,
+  priority: 0,
+  runAt: null,
+  maxAttempts: 3,
+  timeoutMs: null,
+});
+
+/** Reads the tasks table directly, as an operator would: the drain's clock stops on what it shows. */
+export class TasksTableProbe {
+  private constructor(private readonly client: pg.Client) {}
+
+  static async connect(url: string): Promise<TasksTableProbe> {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return new TasksTableProbe(client);
+  }
+
+  async hasUnfinished(): Promise<boolean> {
+    // Two EXISTS, one per live status, so each can use its partial index (claim order, running lease)
+    // instead of walking the finished rows.
+    const { rows } = await this.client.query<{ live: boolean }>(
+      `SELECT EXISTS (SELECT 1 FROM tasks WHERE status = 'queued')
+           OR EXISTS (SELECT 1 FROM tasks WHERE status = 'running') AS live`,
+    );
+    return rows[0].live;
+  }
+
+  async succeeded(): Promise<number> {
+    const { rows } = await this.client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM tasks WHERE status = 'succeeded'`,
+    );
+    return rows[0].n;
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+}
+
+/**
+ * TaskSystem as a library: jobs go in through TaskQueueRepository.insert (what POST /tasks calls after its
+ * checks), from an API-only replica; the workers are a second replica in this process.
+ */
+export function taskSystem(concurrency: number): QueueSystem {
+  return {
+    id: 'tasksystem',
+    label: `TaskSystem ${VERSION}`,
+    config: `WORKER_CONCURRENCY ${concurrency}, POLL_INTERVAL_MS 1000, LEASE_MS 30000 (default), pool 10 (default)`,
+    store: 'postgres',
+    async migrate(url) {
+      await migrateDatabase(url);
+    },
+    async open(url) {
+      const producer = await buildReplica(url, { WORKER_ENABLED: 'false' });
+      await producer.start();
+      const probe = await TasksTableProbe.connect(url);
+      let workers: Replica | undefined;
+      let producerClosed = false;
+      const client: QueueClient = {
+        async enqueue(payload) {
+          await producer.repository.insert([newTask('noop', payload)]);
+        },
+        async enqueueBatch(payloads) {
+          await producer.repository.insert(payloads.map((payload) => newTask('noop', payload)));
+        },
+        async releaseProducer() {
+          await producer.close();
+          producerClosed = true;
+        },
+        async prepareWorkers(entered) {
+          benchHooks.entered = entered as (payload: unknown) => void;
+          const replica = await buildReplica(url, { WORKER_CONCURRENCY: String(concurrency) });
+          workers = replica;
+          // app.init() runs the lifecycle hooks: LISTEN connects, the supervisor starts claiming.
+          return () => replica.start();
+        },
+        hasUnfinished: () => probe.hasUnfinished(),
+        succeeded: () => probe.succeeded(),
+        async close() {
+          await workers?.close();
+          if (!producerClosed) await producer.close();
+          await probe.close();
+          benchHooks.entered = undefined;
+        },
+      };
+      return client;
+    },
+  };
+}
+
+export type { BenchPayload };
