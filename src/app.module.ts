@@ -21,7 +21,11 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         AuthModule,
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), retryAttempts: 3, retryDelay: 1000 }),
+        TypeOrmModule.forRoot({
+          ...dataSourceOptions(config.databaseUrl, config.databasePoolSize),
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
         ScheduleModule.forRoot(),
         HandlersModule,
         TasksModule,

@@ -14,6 +14,8 @@ export interface AppConfig {
   /** Unset: main.ts starts the embedded PostgreSQL and fills this in before the app is created. */
   databaseUrl: string | undefined;
   workerEnabled: boolean;
+  /** Connections in this replica's pool (the LISTEN connection is one more). */
+  databasePoolSize: number;
   workerConcurrency: number;
   pollIntervalMs: number;
   leaseMs: number;
@@ -73,6 +75,13 @@ class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   WORKER_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(2)
+  @Max(500)
+  DATABASE_POOL_SIZE?: number;
 
   @IsOptional()
   @Type(() => Number)
@@ -210,6 +219,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     databaseUrl: env.DATABASE_URL,
     workerEnabled: env.WORKER_ENABLED ?? true,
     workerConcurrency: env.WORKER_CONCURRENCY ?? 5,
+    databasePoolSize: env.DATABASE_POOL_SIZE ?? 20,
     pollIntervalMs: env.POLL_INTERVAL_MS ?? 1000,
     leaseMs: env.LEASE_MS ?? 30_000,
     shutdownGraceMs: env.SHUTDOWN_GRACE_MS ?? 10_000,

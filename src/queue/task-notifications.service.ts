@@ -12,7 +12,7 @@ type NotificationEvents = {
   wake: [queue: string | null];
   /** A stop was asked for this running task. */
   stop: [taskId: string];
-  /** This task reached a terminal status. */
+  /** This task, whose stop was asked, has ended. */
   done: [taskId: string];
 };
 

@@ -49,17 +49,20 @@ export class TaskQueueRepository {
     ]);
   }
 
-  /** Each outcome write returns the task as written, or undefined when the attempt was no longer ours. */
-  async complete(held: HeldAttempt, result: unknown): Promise<Task | undefined> {
-    const [task] = await this.rows<Task>(SQL.COMPLETE_TASK, [
-      held.id,
-      held.workerId,
-      held.attempt,
-      JSON.stringify(result ?? null),
+  /**
+   * Completes many attempts in one statement. Returns the tasks as written; an attempt missing from the
+   * result was no longer held by its worker (fenced off) and wrote nothing.
+   */
+  completeMany(completions: { held: HeldAttempt; resultJson: string }[]): Promise<Task[]> {
+    return this.rows<Task>(SQL.COMPLETE_TASKS, [
+      completions.map(({ held }) => held.id),
+      completions.map(({ held }) => held.workerId),
+      completions.map(({ held }) => held.attempt),
+      completions.map(({ resultJson }) => resultJson),
     ]);
-    return task;
   }
 
+  /** Each outcome write below returns the task as written, or undefined when the attempt was no longer ours. */
   async failAttempt(
     held: HeldAttempt,
     error: TaskError,

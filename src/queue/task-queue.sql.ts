@@ -5,7 +5,7 @@
  * stays the truth, and pollers and heartbeats re-read it):
  *   task_wake  payload: queue name   a task became claimable
  *   task_stop  payload: task id      a stop was asked for a running task; its holder aborts it
- *   task_done  payload: task id      a task reached a terminal status
+ *   task_done  payload: task id      a task whose stop was asked has ended (its DELETE may be waiting)
  */
 export const CHANNELS = { wake: 'task_wake', stop: 'task_stop', done: 'task_done' } as const;
 
@@ -48,7 +48,10 @@ export const INSERT_TASKS = `
 export const CLAIM_TASKS = `
   WITH candidates AS (
     SELECT id FROM tasks
-    WHERE status = 'queued' AND run_at <= now() AND type = ANY($1::text[])
+    -- \`type || ''\` keeps the planner off the tasks_type_newest index: with stale statistics (a fresh
+    -- burst of inserts) it would combine it with the claim index and sort every queued row, 10x slower
+    -- than walking tasks_claim_order in order (measured: 4-6 ms against 0.45 ms per claim, 20,000 queued).
+    WHERE status = 'queued' AND run_at <= now() AND (type || '') = ANY($1::text[])
     ORDER BY priority DESC, id
     LIMIT cardinality($2::int[])
     FOR UPDATE SKIP LOCKED
@@ -79,23 +82,32 @@ export const RENEW_LEASES = `
   RETURNING t.id, t.cancel_requested_at IS NOT NULL AS "stopRequested"`;
 
 /**
- * The handler returned: `succeeded` with its result; or `cancelled` if a stop was asked meanwhile (a stop
- * that was accepted always ends in `cancelled`). Fenced: only the holder's current attempt may write.
- * $1 id, $2 worker id, $3 attempt, $4 result.
+ * Handlers returned: each task `succeeded` with its result, or `cancelled` if a stop was asked meanwhile
+ * (a stop that was accepted always ends in `cancelled`). Many completions go in one statement: one
+ * commit, one WAL flush, for a whole batch. Fenced: only the holder's current attempt may write; a row
+ * missing from the result was no longer ours. Only a cancelled task is announced on task_done (a DELETE
+ * may be waiting for it): a NOTIFY per completed task would make every commit queue for PostgreSQL's
+ * notification lock, which measured as the drain's bottleneck.
+ * $1 ids, $2 worker ids, $3 attempts, $4 results (JSON text).
  */
-export const COMPLETE_TASK = `
-  WITH finished AS (
+export const COMPLETE_TASKS = `
+  WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::jsonb[]) AS i(id, worker_id, attempt, result)
+  ), finished AS (
     UPDATE tasks AS t
     SET status = CASE WHEN t.cancel_requested_at IS NULL THEN 'succeeded' ELSE 'cancelled' END,
-        result = CASE WHEN t.cancel_requested_at IS NULL THEN $4::jsonb END,
+        result = CASE WHEN t.cancel_requested_at IS NULL THEN input.result END,
         error = CASE WHEN t.cancel_requested_at IS NULL THEN NULL ELSE ${STOPPED_ERROR} END,
         finished_at = now(),
         lease_expires_at = NULL
-    WHERE t.id = $1 AND t.worker_id = $2 AND t.attempt = $3 AND t.status = 'running'
+    FROM input
+    WHERE t.id = input.id AND t.worker_id = input.worker_id AND t.attempt = input.attempt AND t.status = 'running'
     RETURNING ${TASK_COLUMNS}
   )
   SELECT finished.* FROM finished
-  CROSS JOIN LATERAL (SELECT pg_notify('${CHANNELS.done}', finished.id::text)) AS done`;
+  CROSS JOIN LATERAL (
+    SELECT CASE WHEN finished.status = 'cancelled' THEN pg_notify('${CHANNELS.done}', finished.id::text) END
+  ) AS done`;
 
 /**
  * Where a failed attempt leaves its task: `cancelled` if a stop was asked, `failed` once the attempts are
@@ -127,7 +139,7 @@ export const FAIL_ATTEMPT = `
   )
   SELECT failed.* FROM failed
   CROSS JOIN LATERAL (
-    SELECT CASE WHEN failed.status = 'queued' THEN NULL ELSE pg_notify('${CHANNELS.done}', failed.id::text) END
+    SELECT CASE WHEN failed.status = 'cancelled' THEN pg_notify('${CHANNELS.done}', failed.id::text) END
   ) AS done`;
 
 /**

@@ -5,6 +5,7 @@ import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-er
 import type { Task, TaskError } from '../queue/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { CompletionBatcher } from './completion-batcher.js';
 import { describeOutcome } from './outcome-log.js';
 import { retryDelayMs } from './retry-backoff.js';
 import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
@@ -25,6 +26,7 @@ export class TaskOutcomeWriter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: TaskQueueRepository,
     private readonly metrics: TaskMetrics,
+    private readonly completions: CompletionBatcher,
   ) {}
 
   async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<void> {
@@ -64,7 +66,7 @@ export class TaskOutcomeWriter {
     }
     if (!outcome.ok) return this.failAttempt(attempt, toTaskError(outcome.error), outcome.abandoned);
     try {
-      return await this.queue.complete(held, outcome.value);
+      return await this.completions.complete(held, outcome.value);
     } catch (error) {
       // A result that is not JSON (a BigInt, a cycle) or that jsonb refuses (\u0000) fails the attempt.
       if ((error as Error)?.name !== 'TypeError' && !isUnstorableJson(error)) throw error;

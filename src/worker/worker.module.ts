@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { QueueModule } from '../queue/queue.module.js';
+import { CompletionBatcher } from './completion-batcher.js';
 import { LeaseRecoveryService } from './lease-recovery.service.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
@@ -9,7 +10,7 @@ import { WorkerSupervisor } from './worker-supervisor.service.js';
 /** The supervisor that runs tasks, and the registry of task types it can run. */
 @Module({
   imports: [DiscoveryModule, QueueModule],
-  providers: [TaskHandlerRegistry, TaskOutcomeWriter, WorkerSupervisor, LeaseRecoveryService],
+  providers: [TaskHandlerRegistry, CompletionBatcher, TaskOutcomeWriter, WorkerSupervisor, LeaseRecoveryService],
   exports: [TaskHandlerRegistry, WorkerSupervisor],
 })
 export class WorkerModule {}
