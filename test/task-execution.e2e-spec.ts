@@ -1,5 +1,6 @@
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
+import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { startTestApp } from './support/test-app.js';
 import type { TestApp } from './support/test-app.js';
 
@@ -10,7 +11,7 @@ describe('running tasks', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    replica = await startTestApp(database.url, { WORKER_CONCURRENCY: '3' });
+    replica = await startTestApp(database.url, { WORKER_CONCURRENCY: '3' }, [ProbeHandlersModule]);
   });
 
   afterAll(async () => {
@@ -63,19 +64,11 @@ describe('running tasks', () => {
     expect(Date.parse(task.startedAt as unknown as string)).toBeGreaterThanOrEqual(runAt.getTime());
   });
 
-  it('never runs more tasks at once than WORKER_CONCURRENCY', async () => {
-    const ids = await Promise.all(Array.from({ length: 7 }, () => submit({ type: 'sleep', payload: { ms: 150 } })));
-    let most = 0;
-    for (;;) {
-      const { tasks } = (await replica.http.get('/tasks?status=running').expect(200)).body as { tasks: unknown[] };
-      most = Math.max(most, tasks.length);
-      const unfinished = (
-        await database.query(`SELECT id FROM tasks WHERE id = ANY($1) AND status <> 'succeeded'`, [ids])
-      ).length;
-      if (unfinished === 0) break;
-    }
-    expect(most).toBeGreaterThan(1);
-    expect(most).toBeLessThanOrEqual(3);
+  it('never runs more handlers at once than WORKER_CONCURRENCY', async () => {
+    const probes = replica.app.get(ProbeEvents);
+    const ids = await Promise.all(Array.from({ length: 9 }, () => submit({ type: 'count', payload: { ms: 100 } })));
+    for (const id of ids) await replica.waitForStatus(id, 'succeeded');
+    expect(probes.mostActive).toBe(3);
     const slots = await database.query<{ worker_id: string }>(
       `SELECT DISTINCT worker_id FROM tasks WHERE id = ANY($1)`,
       [ids],

@@ -108,7 +108,8 @@ const USAGE = `npm run bench -- [options]
                           (default: tasksystem, pg-boss, graphile-worker, bullmq-pg, and
                           bullmq-redis when REDIS_URL is set)
   --workloads a,b         among ${ALL_WORKLOADS.join(', ')} (default: all)
-  --concurrency N         TaskSystem WORKER_CONCURRENCY per replica (default 50)
+  --concurrency N         TaskSystem WORKER_CONCURRENCY per replica (default 500: for no-op jobs the slots are
+                          the claim's batch size, as pg-boss's batchSize 500 and graphile-worker's local queue)
   --jobs N                drain and enqueue counts (overrides the profile)
   --pgbench-seconds N     length of each pgbench ceiling run
 Environment: DATABASE_URL (else an embedded PostgreSQL under .data/bench-pg), REDIS_URL, PGBENCH.`;
@@ -173,7 +174,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     json: values.json,
     systems,
     workloads,
-    concurrency: int('concurrency', values.concurrency, 50),
+    concurrency: int('concurrency', values.concurrency, 500),
     pgbenchSeconds: int('pgbench-seconds', values['pgbench-seconds'], profile.pgbenchSeconds),
   };
 }

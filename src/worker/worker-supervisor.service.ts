@@ -32,8 +32,15 @@ const EARLY_STOP_MEMORY_MS = 10_000;
 @Injectable()
 export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(WorkerSupervisor.name);
-  /** Attempts running here, by task id, each with the promise that settles once its outcome is written. */
-  private readonly running = new Map<string, { attempt: RunningAttempt; finished: Promise<void> }>();
+  /**
+   * Attempts held here, by task id, each with the promise that settles once its outcome is written.
+   * `handlerDone`: its handler has ended and only the outcome write is pending; its slot is free again,
+   * so the next claim overlaps the write (a drain otherwise waits for claim and write in turn).
+   */
+  private readonly running = new Map<
+    string,
+    { attempt: RunningAttempt; finished: Promise<void>; handlerDone: boolean }
+  >();
   private readonly earlyStops = new Map<string, number>();
   private claimRound: Promise<void> | undefined;
   private claimAgain = false;
@@ -53,9 +60,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly metrics: TaskMetrics,
   ) {}
 
-  /** How many attempts run here now. */
+  /** How many handlers run here now. */
   get runningCount(): number {
-    return this.running.size;
+    return [...this.running.values()].filter((entry) => !entry.handlerDone).length;
   }
 
   onApplicationBootstrap(): void {
@@ -104,7 +111,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private freeSlots(): number[] {
-    const busy = new Set([...this.running.values()].map(({ attempt }) => attempt.slot));
+    const busy = new Set(
+      [...this.running.values()].filter((entry) => !entry.handlerDone).map(({ attempt }) => attempt.slot),
+    );
     const free: number[] = [];
     for (let slot = 1; slot <= this.config.workerConcurrency; slot++) if (!busy.has(slot)) free.push(slot);
     return free;
@@ -142,13 +151,17 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       `task ${task.id} (${task.type}) started, attempt ${task.attempt}/${task.maxAttempts} on ${attempt.held.workerId}`,
     );
     const { handler } = this.handlers.find(task.type)!; // the claim takes only types this replica knows
-    const finished = runAttempt(attempt, handler, { cancelGraceMs: this.config.cancelGraceMs, logger: this.logger })
-      .then((outcome) => this.outcomes.write(attempt, outcome))
-      .finally(() => {
-        if (this.running.get(task.id)?.attempt === attempt) this.running.delete(task.id);
+    const entry = { attempt, finished: Promise.resolve(), handlerDone: false };
+    entry.finished = runAttempt(attempt, handler, { cancelGraceMs: this.config.cancelGraceMs, logger: this.logger })
+      .then((outcome) => {
+        entry.handlerDone = true;
         void this.fillSlots();
+        return this.outcomes.write(attempt, outcome);
+      })
+      .finally(() => {
+        if (this.running.get(task.id) === entry) this.running.delete(task.id);
       });
-    this.running.set(task.id, { attempt, finished });
+    this.running.set(task.id, entry);
     if (this.earlyStops.delete(task.id)) this.abort(attempt, 'stop', 'stopped on request');
   }
 

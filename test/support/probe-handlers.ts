@@ -12,6 +12,9 @@ export class ProbeEvents extends EventEmitter<{
   aborted: [taskId: string, reason: unknown];
 }> {
   readonly aborted = new Map<string, unknown>();
+  /** Handlers of type `count` running on this replica now, and the most there ever were at once. */
+  active = 0;
+  mostActive = 0;
 
   /** Resolves when the handler of this task is told to stop on this replica. */
   nextAbort(taskId: string): Promise<unknown> {
@@ -54,5 +57,23 @@ export class StubbornHandler implements Handler {
   }
 }
 
-@Module({ providers: [ProbeEvents, ProbeHandler, StubbornHandler], exports: [ProbeEvents] })
+/** Counts how many of its kind run at once on this replica, for `ms` each. */
+@Injectable()
+@TaskHandler({ type: 'count' })
+export class CountingHandler implements Handler {
+  constructor(private readonly events: ProbeEvents) {}
+
+  async run(payload: unknown): Promise<null> {
+    this.events.active += 1;
+    this.events.mostActive = Math.max(this.events.mostActive, this.events.active);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, (payload as { ms: number }).ms));
+      return null;
+    } finally {
+      this.events.active -= 1;
+    }
+  }
+}
+
+@Module({ providers: [ProbeEvents, ProbeHandler, StubbornHandler, CountingHandler], exports: [ProbeEvents] })
 export class ProbeHandlersModule {}

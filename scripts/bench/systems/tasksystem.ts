@@ -100,7 +100,7 @@ export function taskSystem(concurrency: number): QueueSystem {
   return {
     id: 'tasksystem',
     label: `TaskSystem ${VERSION}`,
-    config: `WORKER_CONCURRENCY ${concurrency}, POLL_INTERVAL_MS 1000, LEASE_MS 30000 (default), pool 10 (default)`,
+    config: `WORKER_CONCURRENCY ${concurrency}, POLL_INTERVAL_MS 1000, LEASE_MS 30000 (default), DATABASE_POOL_SIZE 20 (default)`,
     store: 'postgres',
     async migrate(url) {
       await migrateDatabase(url);
