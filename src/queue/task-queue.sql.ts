@@ -143,6 +143,16 @@ export const FAIL_ATTEMPT = `
   ) AS done`;
 
 /**
+ * For a task taken off its holder (handed back, or its lease expired): wake the workers of its queue if
+ * it is `queued` again, or tell a waiting DELETE if it ended `cancelled`. `alias` names the updated rows.
+ */
+const announceRequeuedOrStopped = (alias: string): string => `
+  CROSS JOIN LATERAL (
+    SELECT pg_notify(CASE WHEN ${alias}.status = 'queued' THEN '${CHANNELS.wake}' ELSE '${CHANNELS.done}' END,
+                     CASE WHEN ${alias}.status = 'queued' THEN ${alias}.queue ELSE ${alias}.id::text END)
+  ) AS notified`;
+
+/**
  * Hand a task back at shutdown: `queued` again without counting the attempt that was cut short (or
  * `cancelled` if a stop was asked), and wake another replica to take it. Fenced like COMPLETE_TASK.
  * $1 id, $2 worker id, $3 attempt.
@@ -159,10 +169,7 @@ export const RELEASE_TASK = `
     RETURNING ${TASK_COLUMNS}
   )
   SELECT released.* FROM released
-  CROSS JOIN LATERAL (
-    SELECT pg_notify(CASE WHEN released.status = 'queued' THEN '${CHANNELS.wake}' ELSE '${CHANNELS.done}' END,
-                     CASE WHEN released.status = 'queued' THEN released.queue ELSE released.id::text END)
-  ) AS notified`;
+  ${announceRequeuedOrStopped('released')}`;
 
 /**
  * Ask a task to stop. A queued task is cancelled on the spot and will never be claimed (the claim's
@@ -230,10 +237,7 @@ export const RESCUE_EXPIRED_LEASES = `
     RETURNING ${TASK_COLUMNS}
   )
   SELECT rescued.* FROM rescued
-  CROSS JOIN LATERAL (
-    SELECT pg_notify(CASE WHEN rescued.status = 'queued' THEN '${CHANNELS.wake}' ELSE '${CHANNELS.done}' END,
-                     CASE WHEN rescued.status = 'queued' THEN rescued.queue ELSE rescued.id::text END)
-  ) AS notified`;
+  ${announceRequeuedOrStopped('rescued')}`;
 
 /**
  * Delete up to $2 tasks that finished more than $1 ms ago, oldest first. Small batches keep each
