@@ -269,8 +269,11 @@ describe('tasks API', () => {
       '/metrics',
       '/tasks',
       '/tasks/batch',
+      '/tasks/events',
+      '/tasks/types',
       '/tasks/{id}',
     ]);
+    expect(Object.keys(document.paths['/tasks/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
     expect(Object.keys(document.paths['/tasks']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(document.paths['/tasks/batch'].post.responses).sort()).toEqual([
       '201',

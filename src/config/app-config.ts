@@ -33,6 +33,8 @@ export interface AppConfig {
   replicaId: string;
   /** Finished tasks older than this are deleted; 0 keeps them forever. */
   taskRetentionMs: number;
+  /** How long after its task finished an idempotency key still returns that task; 0: only while it is live. */
+  idempotencyWindowMs: number;
   /** Bearer keys accepted on the task routes; empty: the API is open (refused in production). */
   apiKeys: string[];
   /** Requests allowed per `throttleTtlMs` window per API key (or address, without one); 0: no limit. */
@@ -195,6 +197,11 @@ class EnvironmentVariables {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
   @IsInt({ message: 'TASK_RETENTION must be a duration such as 7d, 12h, 30m or 0d (keep forever)' })
   TASK_RETENTION?: number;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
+  @IsInt({ message: 'IDEMPOTENCY_WINDOW must be a duration such as 24h, 30m or 0s (only while the task is live)' })
+  IDEMPOTENCY_WINDOW?: number;
 }
 
 export class ConfigError extends Error {}
@@ -232,6 +239,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     retryMaxMs: env.RETRY_MAX_MS ?? 300_000,
     replicaId: env.REPLICA_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
     taskRetentionMs: env.TASK_RETENTION ?? 7 * 86_400_000,
+    idempotencyWindowMs: env.IDEMPOTENCY_WINDOW ?? 0,
     // AUTH_DISABLED wins over API_KEYS, so a deployment can be opened without deleting its secrets.
     apiKeys: env.AUTH_DISABLED === true ? [] : splitList(env.API_KEYS),
     throttleLimit: env.THROTTLE_LIMIT ?? 1000,

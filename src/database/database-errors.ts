@@ -34,3 +34,9 @@ export function isUnstorableJson(error: unknown): boolean {
   const { code, message } = asDriverError(error);
   return code === '22P05' || (code === '22P02' && typeof message === 'string' && /json/i.test(message));
 }
+
+/** True when a unique index refused a row (23505). TypeORM wraps the driver's error, keeping its code. */
+export function isUniqueViolation(error: unknown): boolean {
+  const { code } = asDriverError(error);
+  return code === '23505' || asDriverError((error as { driverError?: unknown })?.driverError).code === '23505';
+}

@@ -17,6 +17,8 @@ function statusOf(code: TaskErrorCode): HttpStatus {
     case 'TASK_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'TASK_ALREADY_FINISHED':
+    case 'IDEMPOTENCY_KEY_REUSED':
+    case 'TASK_NOT_RETRYABLE':
       return HttpStatus.CONFLICT;
     default: {
       const unmapped: never = code;

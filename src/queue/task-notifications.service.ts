@@ -5,15 +5,22 @@ import pg from 'pg';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
+import type { TaskStatus } from './task.js';
+import { TASK_STATUSES } from './task.js';
 import { CHANNELS } from './task-queue.sql.js';
 
 type NotificationEvents = {
-  /** A task became claimable in this queue. Also emitted after every (re)connect: we may have missed some. */
-  wake: [queue: string | null];
+  /** These tasks changed, on any replica, and are now in `status`. */
+  changed: [status: TaskStatus, taskIds: string[]];
+  /**
+   * A task may have become claimable: one was announced `queued`. Also emitted after every (re)connect,
+   * when some may have been missed.
+   */
+  wake: [];
   /** A stop was asked for this running task. */
   stop: [taskId: string];
-  /** This task, whose stop was asked, has ended. */
-  done: [taskId: string];
+  /** The LISTEN connection is (again) up after a loss: whatever was announced meanwhile was missed. */
+  reconnected: [];
 };
 
 const RECONNECT_MIN_MS = 100;
@@ -34,6 +41,7 @@ export class TaskNotificationsService
   private closed = false;
   private reconnectDelayMs = RECONNECT_MIN_MS;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private connectedBefore = false;
   private connectedOnce: Promise<void>;
   private resolveConnectedOnce!: () => void;
 
@@ -42,7 +50,7 @@ export class TaskNotificationsService
     private readonly metrics: TaskMetrics,
   ) {
     super();
-    this.setMaxListeners(0); // every waiting DELETE listens for its task's `done`
+    this.setMaxListeners(0); // every waiting DELETE listens for its task's change
     this.connectedOnce = new Promise((resolve) => (this.resolveConnectedOnce = resolve));
   }
 
@@ -71,7 +79,7 @@ export class TaskNotificationsService
     client.on('end', () => this.lose(client, new Error('connection ended')));
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANNELS.wake}; LISTEN ${CHANNELS.stop}; LISTEN ${CHANNELS.done}`);
+      await client.query(`LISTEN ${CHANNELS.events}; LISTEN ${CHANNELS.stop}`);
     } catch (error) {
       this.lose(client, error as Error);
       return;
@@ -80,10 +88,13 @@ export class TaskNotificationsService
       await client.end().catch(() => undefined);
       return;
     }
+    const reconnected = this.connectedBefore;
     this.client = client;
+    this.connectedBefore = true;
     this.reconnectDelayMs = RECONNECT_MIN_MS;
     this.resolveConnectedOnce();
-    this.emit('wake', null);
+    this.emit('wake');
+    if (reconnected) this.emit('reconnected');
   }
 
   private lose(client: pg.Client, error: Error): void {
@@ -102,16 +113,26 @@ export class TaskNotificationsService
 
   private dispatch(message: pg.Notification): void {
     const payload = message.payload ?? '';
-    switch (message.channel) {
-      case CHANNELS.wake:
-        this.emit('wake', payload || null);
-        break;
-      case CHANNELS.stop:
-        this.emit('stop', payload);
-        break;
-      case CHANNELS.done:
-        this.emit('done', payload);
-        break;
+    if (message.channel === CHANNELS.stop) {
+      this.emit('stop', payload);
+      return;
     }
+    if (message.channel !== CHANNELS.events) return;
+    const change = parseTaskEvent(payload);
+    if (!change) {
+      this.logger.warn(`ignoring a malformed ${CHANNELS.events} notification: ${payload.slice(0, 80)}`);
+      return;
+    }
+    this.emit('changed', change.status, change.ids);
+    if (change.status === 'queued') this.emit('wake');
   }
+}
+
+/** Reads a task_events payload, "<status>:<id>,<id>,…" (see task-queue.sql.ts). */
+export function parseTaskEvent(payload: string): { status: TaskStatus; ids: string[] } | undefined {
+  const colon = payload.indexOf(':');
+  const status = payload.slice(0, colon) as TaskStatus;
+  if (colon < 0 || !TASK_STATUSES.includes(status)) return undefined;
+  const ids = payload.slice(colon + 1).split(',');
+  return ids.every((id) => /^\d+$/.test(id)) ? { status, ids } : undefined;
 }

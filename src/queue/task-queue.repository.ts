@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { NewTask, Task, TaskError, TaskStatus } from './task.js';
+import type { EntityManager } from 'typeorm';
+import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
+import { TaskChangeAnnouncer } from './task-change-announcer.js';
 import * as SQL from './task-queue.sql.js';
 
 /** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
@@ -10,6 +12,20 @@ export interface HeldAttempt {
   workerId: string;
   attempt: number;
 }
+
+/** A submitted task as stored: new, or (`created` false) the task that already held its idempotency key. */
+export interface StoredTask {
+  task: Task;
+  created: boolean;
+}
+
+/**
+ * What one attempt came to, ready to store: a result (JSON text), or an error (JSON text) with the delay
+ * before a retry, or `doNotRetry` to rule one out.
+ */
+export type AttemptOutcome = { held: HeldAttempt } & (
+  { ok: true; resultJson: string } | { ok: false; errorJson: string; retryDelayMs: number; doNotRetry: boolean }
+);
 
 export interface ListFilter {
   statuses: TaskStatus[] | null;
@@ -22,22 +38,57 @@ export interface ListFilter {
 /** The only code that talks SQL to the tasks table. The statements themselves live in task-queue.sql.ts. */
 @Injectable()
 export class TaskQueueRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly announcer: TaskChangeAnnouncer,
+  ) {}
 
+  /** Inserts tasks without idempotency keys; returns them in the order given. */
   insert(tasks: NewTask[]): Promise<Task[]> {
-    return this.prepared<Task>('insert_tasks', SQL.INSERT_TASKS, [
-      tasks.map((task) => task.type),
-      // node-postgres would turn a JS array into a Postgres array, so every payload travels as JSON text.
-      tasks.map((task) => JSON.stringify(task.payload)),
-      tasks.map((task) => task.priority),
-      tasks.map((task) => task.runAt),
-      tasks.map((task) => task.maxAttempts),
-      tasks.map((task) => task.timeoutMs),
-    ]);
+    return this.prepared<Task>('insert_tasks', SQL.INSERT_TASKS, insertParameters(tasks));
   }
 
-  claim(types: string[], freeSlots: number[], replicaId: string, leaseMs: number): Promise<Task[]> {
-    return this.prepared<Task>('claim_tasks', SQL.CLAIM_TASKS, [types, freeSlots, replicaId, leaseMs]);
+  /**
+   * Inserts tasks of which some carry idempotency keys, in one transaction: each keyed task whose key is
+   * held (by a live task, or one that finished less than `windowMs` ago) comes back as the task that
+   * holds it, with `created` false. `verify` sees the outcome before the commit; if it throws, nothing
+   * is stored.
+   */
+  async insertWithKeys(
+    tasks: NewTask[],
+    windowMs: number,
+    verify: (stored: StoredTask[]) => void,
+  ): Promise<StoredTask[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const keys = [...new Set(tasks.flatMap((task) => (task.key === null ? [] : [task.key])))];
+      const held = (await manager.query(SQL.GET_TASKS_BY_KEY, [keys, windowMs])) as Task[];
+      const heldKeys = new Set(held.map((task) => task.key));
+      const fresh = tasks.filter((task) => task.key === null || !heldKeys.has(task.key));
+      const inserted = fresh.length === 0 ? [] : await this.insertWith(manager, fresh);
+      // Keys a concurrent submission took between the read and the insert. A new statement has a new
+      // snapshot, so it sees that task; it was live a moment ago, hence the day-long window.
+      const insertedKeys = new Set(inserted.map((task) => task.key));
+      const raced = keys.filter((key) => !heldKeys.has(key) && !insertedKeys.has(key));
+      const racedHolders =
+        raced.length === 0 ? [] : ((await manager.query(SQL.GET_TASKS_BY_KEY, [raced, 86_400_000])) as Task[]);
+      const stored = matchToInput(tasks, inserted, [...held, ...racedHolders]);
+      verify(stored);
+      return stored;
+    });
+  }
+
+  /**
+   * Inserts tasks inside a caller's transaction (the schedule runner advances a schedule and submits its
+   * task in one). A keyed task whose key is taken is left out of the result.
+   */
+  async insertWith(manager: EntityManager, tasks: NewTask[]): Promise<Task[]> {
+    return (await manager.query(SQL.INSERT_TASKS, insertParameters(tasks))) as Task[];
+  }
+
+  async claim(types: string[], freeSlots: number[], replicaId: string, leaseMs: number): Promise<Task[]> {
+    const claimed = await this.prepared<Task>('claim_tasks', SQL.CLAIM_TASKS, [types, freeSlots, replicaId, leaseMs]);
+    this.announcer.changed(claimed);
+    return claimed;
   }
 
   /** Returns the held attempts that are still ours, and whether a stop was asked for each. */
@@ -51,36 +102,30 @@ export class TaskQueueRepository {
   }
 
   /**
-   * Completes many attempts in one statement. Returns the tasks as written; an attempt missing from the
-   * result was no longer held by its worker (fenced off) and wrote nothing.
+   * Writes many attempts' outcomes in one statement. Returns the tasks as written; an attempt missing from
+   * the result was no longer held by its worker (fenced off) and wrote nothing.
    */
-  completeMany(completions: { held: HeldAttempt; resultJson: string }[]): Promise<Task[]> {
-    return this.prepared<Task>('complete_tasks', SQL.COMPLETE_TASKS, [
-      completions.map(({ held }) => held.id),
-      completions.map(({ held }) => held.workerId),
-      completions.map(({ held }) => held.attempt),
-      completions.map(({ resultJson }) => resultJson),
+  async finishMany(outcomes: AttemptOutcome[]): Promise<Task[]> {
+    const written = await this.prepared<Task>('finish_attempts', SQL.FINISH_ATTEMPTS, [
+      outcomes.map(({ held }) => held.id),
+      outcomes.map(({ held }) => held.workerId),
+      outcomes.map(({ held }) => held.attempt),
+      outcomes.map((outcome) => (outcome.ok ? outcome.resultJson : null)),
+      outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson)),
+      outcomes.map((outcome) => (outcome.ok ? 0 : outcome.retryDelayMs)),
+      outcomes.map((outcome) => (outcome.ok ? false : outcome.doNotRetry)),
     ]);
+    this.announcer.changed(written.filter((task) => task.status !== 'cancelled')); // the statement announced those
+    return written;
   }
 
-  /** Each outcome write below returns the task as written, or undefined when the attempt was no longer ours. */
-  async failAttempt(
-    held: HeldAttempt,
-    error: TaskError,
-    retryDelayMs: number,
-    doNotRetry = false,
-  ): Promise<Task | undefined> {
-    const [task] = await this.rows<Task>(SQL.FAIL_ATTEMPT, [
-      held.id,
-      held.workerId,
-      held.attempt,
-      JSON.stringify(error),
-      retryDelayMs,
-      doNotRetry,
-    ]);
-    return task;
+  /** Stores a running attempt's progress; false when the attempt is no longer held (nothing written). */
+  async saveProgress(held: HeldAttempt, progress: TaskProgress): Promise<boolean> {
+    const rows = await this.rows(SQL.SAVE_PROGRESS, [held.id, held.workerId, held.attempt, JSON.stringify(progress)]);
+    return rows.length > 0;
   }
 
+  /** Each write below returns the task as written, or undefined when the attempt was no longer ours. */
   async release(held: HeldAttempt): Promise<Task | undefined> {
     const [task] = await this.rows<Task>(SQL.RELEASE_TASK, [held.id, held.workerId, held.attempt]);
     return task;
@@ -104,6 +149,25 @@ export class TaskQueueRepository {
   async requestStop(id: string): Promise<Task | undefined> {
     const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);
     return task;
+  }
+
+  /** The tasks with these ids that still exist, without payload and result. */
+  getSummaries(ids: string[]): Promise<TaskSummary[]> {
+    return this.rows<TaskSummary>(SQL.GET_TASK_SUMMARIES, [ids]);
+  }
+
+  countByStatus(): Promise<{ status: TaskStatus; count: number }[]> {
+    return this.rows(SQL.COUNT_BY_STATUS, []);
+  }
+
+  /** The task back in the queue, or undefined when it is unknown or neither failed nor cancelled. */
+  async retry(id: string): Promise<Task | undefined> {
+    const [task] = await this.rows<Task>(SQL.RETRY_TASK, [id]);
+    return task;
+  }
+
+  attempts(taskId: string): Promise<TaskAttempt[]> {
+    return this.rows<TaskAttempt>(SQL.LIST_ATTEMPTS, [taskId]);
   }
 
   async get(id: string): Promise<Task | undefined> {
@@ -135,4 +199,39 @@ export class TaskQueueRepository {
       await runner.release();
     }
   }
+}
+
+/** INSERT_TASKS's parameters: the tasks as parallel arrays. */
+function insertParameters(tasks: NewTask[]): unknown[] {
+  return [
+    tasks.map((task) => task.type),
+    // node-postgres would turn a JS array into a Postgres array, so every payload travels as JSON text.
+    tasks.map((task) => JSON.stringify(task.payload)),
+    tasks.map((task) => task.priority),
+    tasks.map((task) => task.runAt),
+    tasks.map((task) => task.maxAttempts),
+    tasks.map((task) => task.timeoutMs),
+    tasks.map((task) => task.queue),
+    tasks.map((task) => task.key),
+  ];
+}
+
+/**
+ * Pairs each submitted task with what was stored for it: an inserted row (ids ascend in submission
+ * order) or, for a key that was taken, the task holding it. A key given twice in one submission is
+ * created by its first occurrence. Throws if a taken key's task has vanished meanwhile (pruned).
+ */
+function matchToInput(tasks: NewTask[], inserted: Task[], existing: Task[]): StoredTask[] {
+  const unkeyed = inserted.filter((task) => task.key === null).sort((a, b) => Number(BigInt(a.id) - BigInt(b.id)));
+  const byKey = new Map<string, StoredTask>();
+  for (const task of inserted) if (task.key !== null) byKey.set(task.key, { task, created: true });
+  for (const task of existing) if (task.key !== null) byKey.set(task.key, { task, created: false });
+  let nextUnkeyed = 0;
+  return tasks.map((task) => {
+    if (task.key === null) return { task: unkeyed[nextUnkeyed++], created: true };
+    const stored = byKey.get(task.key);
+    if (!stored) throw new Error(`the task holding idempotency key "${task.key}" disappeared; retry`);
+    byKey.set(task.key, { task: stored.task, created: false });
+    return stored;
+  });
 }

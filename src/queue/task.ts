@@ -40,9 +40,28 @@ export interface Task {
   finishedAt: Date | null;
 }
 
+export const DEFAULT_QUEUE = 'default';
+
+/** One attempt of a task: from task_attempts, or the task's current one. */
+export interface TaskAttempt {
+  attempt: number;
+  workerId: string;
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
+  error: TaskError | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+}
+
+/** A task without its payload and result: what the event stream sends. */
+export type TaskSummary = Omit<Task, 'payload' | 'result'>;
+
 /** What a submission stores; everything else starts at its column default. */
 export interface NewTask {
   type: string;
+  /** The named queue; default `default`. */
+  queue: string;
+  /** Idempotency key, or null. */
+  key: string | null;
   payload: unknown;
   priority: number;
   runAt: Date | null;

@@ -2,7 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isTerminal } from '../queue/task.js';
-import type { NewTask, Task } from '../queue/task.js';
+import { DEFAULT_QUEUE } from '../queue/task.js';
+import type { NewTask, Task, TaskAttempt, TaskStatus } from '../queue/task.js';
+import { isUniqueViolation } from '../database/database-errors.js';
+import type { StoredTask } from '../queue/task-queue.repository.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskNotificationsService } from '../queue/task-notifications.service.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
@@ -10,6 +13,7 @@ import { describeOutcome } from '../worker/outcome-log.js';
 import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
+import { differingFields } from './idempotency.js';
 import { TaskDomainError } from './task.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
@@ -17,7 +21,7 @@ export const DEFAULT_STOP_WAIT_MS = 5000;
 
 /**
  * While a DELETE waits for a running task to stop, it re-reads the task at least this often, in case the
- * `task_done` notification is missed (NOTIFY is a hint; the table is the truth).
+ * terminal task_events notification is missed (NOTIFY is a hint; the table is the truth).
  */
 const STOP_RECHECK_MS = 500;
 
@@ -40,15 +44,25 @@ export class TaskManagerService {
     private readonly metrics: TaskMetrics,
   ) {}
 
-  /** Checks a submission against the registered types and limits, then stores it. */
-  async submit(submission: CreateTaskDto): Promise<Task> {
-    const [task] = await this.queue.insert([this.toNewTask(submission)]);
-    this.metrics.submitted.inc({ type: task.type });
-    return task;
+  /** The task types this replica can accept, by name. */
+  types(): { type: string; description: string | null }[] {
+    return this.handlers.types.map((type) => ({
+      type,
+      description: this.handlers.find(type)?.options.description ?? null,
+    }));
   }
 
-  /** Stores all the submissions in one statement, in order, or none: the first bad one is refused. */
-  async submitMany(submissions: CreateTaskDto[]): Promise<Task[]> {
+  /**
+   * Checks a submission against the registered types and limits, then stores it. With an idempotency key
+   * already held by a task, that task is returned (`created` false) instead, if it describes the same task.
+   */
+  async submit(submission: CreateTaskDto): Promise<StoredTask> {
+    const [stored] = await this.store([this.toNewTask(submission)]);
+    return stored;
+  }
+
+  /** Stores all the submissions, in order, or none: the first bad one is refused. */
+  async submitMany(submissions: CreateTaskDto[]): Promise<StoredTask[]> {
     const tasks = submissions.map((submission, index) => {
       try {
         return this.toNewTask(submission);
@@ -56,8 +70,16 @@ export class TaskManagerService {
         throw error instanceof TaskDomainError ? error.forBatchItem(index) : error;
       }
     });
-    const stored = await this.queue.insert(tasks);
-    for (const task of stored) this.metrics.submitted.inc({ type: task.type });
+    return this.store(tasks);
+  }
+
+  private async store(tasks: NewTask[]): Promise<StoredTask[]> {
+    const stored = tasks.some((task) => task.key !== null)
+      ? await this.queue.insertWithKeys(tasks, this.config.idempotencyWindowMs, (results) =>
+          refuseReusedKeys(tasks, results),
+        )
+      : (await this.queue.insert(tasks)).map((task) => ({ task, created: true }));
+    for (const { task, created } of stored) if (created) this.metrics.submitted.inc({ type: task.type });
     return stored;
   }
 
@@ -73,6 +95,38 @@ export class TaskManagerService {
     const hasMore = tasks.length > limit;
     if (hasMore) tasks.length = limit;
     return { tasks, nextCursor: hasMore ? tasks[tasks.length - 1].id : null };
+  }
+
+  /** Puts a failed or cancelled task back to `queued`, with a fresh count of attempts. */
+  async retry(id: string): Promise<Task> {
+    let task: Task | undefined;
+    try {
+      task = await this.queue.retry(id);
+    } catch (error) {
+      if (!isUniqueViolation(error)) throw error;
+      const { key } = await this.get(id);
+      throw new TaskDomainError(
+        'TASK_NOT_RETRYABLE',
+        `task ${id} cannot be retried: a live task holds its idempotency key "${key}"`,
+      );
+    }
+    if (!task) {
+      const existing = await this.get(id);
+      throw new TaskDomainError(
+        'TASK_NOT_RETRYABLE',
+        `task ${id} is ${existing.status}: only a failed or cancelled task can be retried`,
+        existing,
+      );
+    }
+    this.logger.log(`task ${id} (${task.type}) put back in the queue on request`);
+    return task;
+  }
+
+  /** Every attempt of a task, oldest first. */
+  async attempts(id: string): Promise<TaskAttempt[]> {
+    const attempts = await this.queue.attempts(id);
+    if (attempts.length === 0) await this.get(id); // 404 for an unknown task; a known one may have none yet
+    return attempts;
   }
 
   async get(id: string): Promise<Task> {
@@ -123,6 +177,8 @@ export class TaskManagerService {
     if (problems.length > 0) throw new TaskDomainError('INVALID_PAYLOAD', problems);
     return {
       type,
+      queue: submission.queue ?? DEFAULT_QUEUE,
+      key: submission.key ?? null,
       payload,
       priority: submission.priority ?? 0,
       runAt: submission.runAt === undefined ? null : new Date(submission.runAt),
@@ -135,8 +191,8 @@ export class TaskManagerService {
   private async awaitTerminal(id: string, waitMs: number): Promise<Task> {
     const deadline = Date.now() + waitMs;
     for (;;) {
-      // Listen before reading, so a `done` sent between the read and the wait is not missed.
-      const done = this.nextDoneOf(id, Math.min(STOP_RECHECK_MS, Math.max(0, deadline - Date.now())));
+      // Listen before reading, so an end announced between the read and the wait is not missed.
+      const done = this.nextEndOf(id, Math.min(STOP_RECHECK_MS, Math.max(0, deadline - Date.now())));
       const task = await this.get(id);
       if (isTerminal(task.status) || Date.now() >= deadline) {
         done.cancel();
@@ -146,20 +202,36 @@ export class TaskManagerService {
     }
   }
 
-  private nextDoneOf(id: string, timeoutMs: number): { settled: Promise<void>; cancel: () => void } {
+  /** Settles when task `id` is announced in a terminal status, or after `timeoutMs`. */
+  private nextEndOf(id: string, timeoutMs: number): { settled: Promise<void>; cancel: () => void } {
     let cancel!: () => void;
     const settled = new Promise<void>((resolve) => {
-      const onDone = (doneId: string): void => {
-        if (doneId === id) cancel();
+      const onChanged = (status: TaskStatus, ids: string[]): void => {
+        if (isTerminal(status) && ids.includes(id)) cancel();
       };
       const timer = setTimeout(() => cancel(), timeoutMs);
       cancel = () => {
         clearTimeout(timer);
-        this.notifications.off('done', onDone);
+        this.notifications.off('changed', onChanged);
         resolve();
       };
-      this.notifications.on('done', onDone);
+      this.notifications.on('changed', onChanged);
     });
     return { settled, cancel };
   }
+}
+
+/** Refuses (409, naming the key) a submission whose key is held by a task it does not describe. */
+function refuseReusedKeys(submitted: NewTask[], stored: StoredTask[]): void {
+  stored.forEach(({ task, created }, index) => {
+    if (created) return;
+    const differing = differingFields(submitted[index], task);
+    if (differing.length === 0) return;
+    const error = new TaskDomainError(
+      'IDEMPOTENCY_KEY_REUSED',
+      `idempotency key "${task.key}" is already used by task ${task.id} with a different ${differing.join(', ')}`,
+      task,
+    );
+    throw submitted.length > 1 ? error.forBatchItem(index) : error;
+  });
 }

@@ -2,7 +2,13 @@ import type { Task } from '../queue/task.js';
 
 /** Every way a task operation can be refused. The HTTP status of each lives in one switch (http-error.filter.ts). */
 export type TaskErrorCode =
-  'UNKNOWN_TASK_TYPE' | 'INVALID_PAYLOAD' | 'PAYLOAD_TOO_LARGE' | 'TASK_NOT_FOUND' | 'TASK_ALREADY_FINISHED';
+  | 'UNKNOWN_TASK_TYPE'
+  | 'INVALID_PAYLOAD'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'TASK_NOT_FOUND'
+  | 'TASK_ALREADY_FINISHED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'TASK_NOT_RETRYABLE';
 
 export class TaskDomainError extends Error {
   constructor(

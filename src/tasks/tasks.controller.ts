@@ -3,12 +3,16 @@ import {
   Controller,
   Delete,
   Get,
+  Headers,
   HttpCode,
   HttpStatus,
   Param,
   Post,
   Query,
+  Req,
   Res,
+  BadRequestException,
+  ServiceUnavailableException,
   UseGuards,
   ValidationPipe,
 } from '@nestjs/common';
@@ -20,24 +24,28 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
+  ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
+  ApiProduces,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   getSchemaPath,
 } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
-import type { Task } from '../queue/task.js';
+import { EventStreamClient } from '../events/event-stream-client.js';
+import { MAX_STREAMS, TaskEventHub } from '../events/task-event-hub.service.js';
+import type { Task, TaskAttempt } from '../queue/task.js';
 import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
-import { CreateTaskDto } from './dto/create-task.dto.js';
+import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
-import { ConflictErrorDto, ErrorDto, TaskDto, TaskPageDto } from './dto/task.dto.js';
+import { ConflictErrorDto, ErrorDto, TaskAttemptListDto, TaskDto, TaskPageDto, TaskTypeDto } from './dto/task.dto.js';
 import { TaskBatchPipe } from './task-batch.pipe.js';
 import { TaskIdPipe } from './task-id.pipe.js';
 import { TaskManagerService } from './task-manager.service.js';
@@ -45,6 +53,9 @@ import { TaskSubmissionPipe } from './task-submission.pipe.js';
 
 /** Query strings: unknown parameters are named in a 400 rather than silently ignored. */
 const queryPipe = new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+
+/** How long a browser waits before it reconnects a dropped event stream. */
+const EVENT_STREAM_RETRY_MS = 2000;
 
 const ID_PARAM = { name: 'id', description: 'Task id (digits)', example: '42' };
 
@@ -60,7 +71,10 @@ const ID_PARAM = { name: 'id', description: 'Task id (digits)', example: '42' };
 @ApiServiceUnavailableResponse({ description: 'The database is unreachable', type: ErrorDto })
 @Controller('tasks')
 export class TasksController {
-  constructor(private readonly tasks: TaskManagerService) {}
+  constructor(
+    private readonly tasks: TaskManagerService,
+    private readonly events: TaskEventHub,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -86,8 +100,27 @@ export class TasksController {
     description: 'Body not JSON or not an object, unknown type or fields, values out of range, invalid payload',
   })
   @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'Payload over PAYLOAD_LIMIT_BYTES (64 KiB by default)' })
-  submit(@Body(TaskSubmissionPipe) submission: CreateTaskDto): Promise<Task> {
-    return this.tasks.submit(submission);
+  @ApiHeader({
+    name: 'Idempotency-Key',
+    required: false,
+    description: 'Same as the body field `key` (give one or the other, or both equal)',
+  })
+  @ApiOkResponse({
+    type: TaskDto,
+    description: 'The idempotency key is held by this task, which is returned unchanged',
+  })
+  @ApiConflictResponse({
+    type: ConflictErrorDto,
+    description: 'The idempotency key is held by a task with a different body; the body carries that task',
+  })
+  async submit(
+    @Body(TaskSubmissionPipe) submission: CreateTaskDto,
+    @Headers('idempotency-key') headerKey: string | undefined,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<Task> {
+    const { task, created } = await this.tasks.submit(withHeaderKey(submission, headerKey));
+    response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
+    return task;
   }
 
   @Post('batch')
@@ -107,7 +140,7 @@ export class TasksController {
     description: "An item's payload over PAYLOAD_LIMIT_BYTES, or a body over 8 MiB",
   })
   async submitBatch(@Body(TaskBatchPipe) submissions: CreateTaskDto[]): Promise<{ tasks: Task[] }> {
-    return { tasks: await this.tasks.submitMany(submissions) };
+    return { tasks: (await this.tasks.submitMany(submissions)).map(({ task }) => task) };
   }
 
   @Get()
@@ -124,6 +157,37 @@ export class TasksController {
     return this.tasks.list(query);
   }
 
+  @Get('types')
+  @ApiOperation({ summary: 'The task types this replica knows', description: 'For forms such as the dashboard’s.' })
+  @ApiOkResponse({ type: [TaskTypeDto] })
+  types(): TaskTypeDto[] {
+    return this.tasks.types();
+  }
+
+  @Get('events')
+  @ApiOperation({
+    summary: 'Live task changes, as server-sent events',
+    description: [
+      'Changes made on any replica, fed from PostgreSQL LISTEN/NOTIFY. Events:',
+      '`task` (a task that changed: the task without `payload` and `result`),',
+      '`counts` (tasks per status, at most every 2 s after a change),',
+      '`throughput` (`{"at", "succeeded", "failed", "cancelled"}`: tasks that ended in the second before `at`),',
+      '`resync` (sent first, after the server missed notifications, and to a client too slow to keep up:',
+      're-read what you show). A `: keep-alive` comment comes every 15 s.',
+    ].join(' '),
+  })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'The stream; it stays open', content: { 'text/event-stream': {} } })
+  async streamEvents(@Req() request: Request, @Res() response: Response): Promise<void> {
+    if (this.events.clientCount >= MAX_STREAMS) {
+      throw new ServiceUnavailableException(`this replica already serves ${MAX_STREAMS} event streams; retry later`);
+    }
+    const client = new EventStreamClient(response);
+    client.open(EVENT_STREAM_RETRY_MS);
+    request.on('close', () => this.events.remove(client));
+    await this.events.add(client);
+  }
+
   @Get(':id')
   @ApiOperation({ summary: 'Read one task' })
   @ApiParam(ID_PARAM)
@@ -132,6 +196,38 @@ export class TasksController {
   @ApiNotFoundResponse({ type: ErrorDto, description: 'No such task' })
   get(@Param('id', TaskIdPipe) id: string): Promise<Task> {
     return this.tasks.get(id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Run a failed or cancelled task again',
+    description:
+      'Puts it back to `queued`, to run now with a fresh count of attempts (`attempt` starts again from 0). Its earlier attempts stay in `GET /tasks/:id/attempts`.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: TaskDto, description: 'The task, queued again' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed id' })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'No such task' })
+  @ApiConflictResponse({
+    type: ConflictErrorDto,
+    description: 'The task is queued, running or succeeded (the body carries it), or a live task holds its key',
+  })
+  retry(@Param('id', TaskIdPipe) id: string): Promise<Task> {
+    return this.tasks.retry(id);
+  }
+
+  @Get(':id/attempts')
+  @ApiOperation({
+    summary: "A task's attempts, oldest first",
+    description: 'Each attempt with its worker, start, end, status and error; the current one while it runs.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: TaskAttemptListDto })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed id' })
+  @ApiNotFoundResponse({ type: ErrorDto, description: 'No such task' })
+  async attempts(@Param('id', TaskIdPipe) id: string): Promise<{ attempts: TaskAttempt[] }> {
+    return { attempts: await this.tasks.attempts(id) };
   }
 
   @Delete(':id')
@@ -162,4 +258,14 @@ export class TasksController {
     if (!stopped) response.status(HttpStatus.ACCEPTED);
     return task;
   }
+}
+
+/** The submission with the Idempotency-Key header's key, which must agree with the body's if both are given. */
+function withHeaderKey(submission: CreateTaskDto, headerKey: string | undefined): CreateTaskDto {
+  if (headerKey === undefined) return submission;
+  if (!IDEMPOTENCY_KEY.test(headerKey)) throw new BadRequestException(`Idempotency-Key: ${IDEMPOTENCY_KEY_MESSAGE}`);
+  if (submission.key !== undefined && submission.key !== headerKey) {
+    throw new BadRequestException("the Idempotency-Key header and the body's key differ: give one, or both equal");
+  }
+  return Object.assign(new CreateTaskDto(), submission, { key: headerKey });
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { EventsModule } from '../events/events.module.js';
 import { QueueModule } from '../queue/queue.module.js';
 import { WorkerModule } from '../worker/worker.module.js';
 import { TaskManagerService } from './task-manager.service.js';
@@ -6,7 +7,7 @@ import { TasksController } from './tasks.controller.js';
 
 /** The HTTP face of tasks. */
 @Module({
-  imports: [QueueModule, WorkerModule],
+  imports: [QueueModule, WorkerModule, EventsModule],
   controllers: [TasksController],
   providers: [TaskManagerService],
 })

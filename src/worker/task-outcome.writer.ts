@@ -5,7 +5,7 @@ import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-er
 import type { Task, TaskError } from '../queue/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
-import { CompletionBatcher } from './completion-batcher.js';
+import { OutcomeBatcher } from './outcome-batcher.js';
 import { describeOutcome } from './outcome-log.js';
 import { retryDelayMs } from './retry-backoff.js';
 import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
@@ -26,7 +26,7 @@ export class TaskOutcomeWriter {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly queue: TaskQueueRepository,
     private readonly metrics: TaskMetrics,
-    private readonly completions: CompletionBatcher,
+    private readonly outcomes: OutcomeBatcher,
   ) {}
 
   async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<void> {
@@ -62,15 +62,16 @@ export class TaskOutcomeWriter {
     const { held, signal } = attempt;
     if (attempt.abortKind === 'shutdown') return this.queue.release(held);
     if (attempt.abortKind === 'timeout') {
-      return this.failAttempt(attempt, toTaskError(signal.reason), outcome.ok ? false : outcome.abandoned);
+      return this.fail(attempt, toTaskError(signal.reason), outcome.ok ? false : outcome.abandoned);
     }
-    if (!outcome.ok) return this.failAttempt(attempt, toTaskError(outcome.error), outcome.abandoned);
+    if (!outcome.ok) return this.fail(attempt, toTaskError(outcome.error), outcome.abandoned);
     try {
-      return await this.completions.complete(held, outcome.value);
+      // JSON.stringify throws a TypeError for a BigInt or a cycle; jsonb refuses text with \u0000.
+      const resultJson = JSON.stringify(outcome.value ?? null) ?? 'null';
+      return await this.outcomes.write({ held, ok: true, resultJson });
     } catch (error) {
-      // A result that is not JSON (a BigInt, a cycle) or that jsonb refuses (\u0000) fails the attempt.
       if ((error as Error)?.name !== 'TypeError' && !isUnstorableJson(error)) throw error;
-      return this.failAttempt(attempt, { message: `could not store the result: ${(error as Error).message}` }, false);
+      return this.fail(attempt, { message: `could not store the result: ${(error as Error).message}` }, false);
     }
   }
 
@@ -78,11 +79,16 @@ export class TaskOutcomeWriter {
    * An abandoned attempt may still be running in this process: retrying it could run the task twice at
    * once, so it fails for good instead (a stop still turns it `cancelled`).
    */
-  private failAttempt(attempt: RunningAttempt, error: TaskError, abandoned: boolean): Promise<Task | undefined> {
+  private fail(attempt: RunningAttempt, error: TaskError, abandoned: boolean): Promise<Task | undefined> {
     if (abandoned)
       error = { ...error, message: `${error.message}; the handler ignored its abort signal, so it is not retried` };
-    const delay = retryDelayMs(attempt.task.attempt, this.config.retryBaseMs, this.config.retryMaxMs);
-    return this.queue.failAttempt(attempt.held, error, delay, abandoned);
+    return this.outcomes.write({
+      held: attempt.held,
+      ok: false,
+      errorJson: JSON.stringify(error),
+      retryDelayMs: retryDelayMs(attempt.task.attempt, this.config.retryBaseMs, this.config.retryMaxMs),
+      doNotRetry: abandoned,
+    });
   }
 
   /** Retries `write` while the database is unreachable, until the lease would have run out. */

@@ -5,7 +5,9 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
-export const TEMPLATE_DATABASE = 'tasksystem_test_template';
+// Named per run, so that two `npm test` runs on one server (two checkouts, or CI next to a developer)
+// cannot drop each other's template.
+const TEMPLATE_DATABASE = `tasksystem_test_template_${process.pid}`;
 
 export default async function globalSetup() {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
@@ -25,6 +27,8 @@ export default async function globalSetup() {
     server = embedded.url;
   }
   process.env.TEST_SERVER_URL = server;
+  process.env.TEST_TEMPLATE_DATABASE = TEMPLATE_DATABASE;
+  globalThis.testTemplateDatabase = TEMPLATE_DATABASE;
 
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();

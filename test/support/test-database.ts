@@ -5,7 +5,11 @@ import pg from 'pg';
  * One real database per test file, cloned from a template that global-setup migrated once: fast, and no
  * test sees another's rows. The server is the embedded one, or DATABASE_URL's.
  */
-export const TEMPLATE_DATABASE = 'tasksystem_test_template';
+function templateDatabase(): string {
+  const name = process.env.TEST_TEMPLATE_DATABASE;
+  if (!name) throw new Error('TEST_TEMPLATE_DATABASE is unset: run the tests through jest (global-setup sets it)');
+  return name;
+}
 
 export function serverUrl(): string {
   const url = process.env.TEST_SERVER_URL;
@@ -38,7 +42,7 @@ export interface TestDatabase {
 
 export async function createTestDatabase(): Promise<TestDatabase> {
   const name = `tasksystem_test_${randomBytes(6).toString('hex')}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${TEMPLATE_DATABASE}`));
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`));
   const url = databaseUrl(serverUrl(), name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   // pool.end() resolves before its connections have closed, so drop()'s DROP ... WITH (FORCE) can reach one

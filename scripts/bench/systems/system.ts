@@ -36,7 +36,7 @@ export interface QueueClient {
   prepareWorkers(entered: (payload: BenchPayload) => void): Promise<() => Promise<void>>;
   /**
    * The workload enqueues nothing more. TaskSystem closes its API-only replica then, so that during a drain
-   * its LISTEN connection (which hears every task_done) takes no share of the CPU; the peers' producers
+   * its LISTEN connection (which hears every task_events notification) takes no share of the CPU; the peers' producers
    * are idle objects and have nothing to release.
    */
   releaseProducer?(): Promise<void>;

@@ -53,6 +53,8 @@ export async function buildReplica(databaseUrl: string, environment: Record<stri
 
 export const newTask = (type: string, payload: unknown): NewTask => ({
   type,
+  queue: 'default',
+  key: null,
   payload,
   priority: 0,
   runAt: null,

@@ -3,6 +3,10 @@ import { ANY_JSON_VALUE } from './task.dto.js';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
+export const QUEUE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
+export const QUEUE_NAME_MESSAGE = 'queue must be 1-63 lowercase letters, digits or ._- starting with a letter or digit';
+export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
+export const IDEMPOTENCY_KEY_MESSAGE = 'key must be 1-200 printable ASCII characters without spaces';
 const RUN_AT_MESSAGE = 'runAt must be an ISO-8601 date-time with Z or an offset, e.g. 2026-12-01T09:00:00Z';
 
 /**
@@ -68,7 +72,36 @@ export class CreateTaskDto {
   @Min(1)
   @Max(MAX_TIMEOUT_MS)
   timeoutMs?: number | null;
+
+  @ApiPropertyOptional({
+    default: 'default',
+    description: 'The named queue it waits in (pause, concurrency limits, WORKER_QUEUES)',
+    example: 'reports',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(QUEUE_NAME, { message: QUEUE_NAME_MESSAGE })
+  queue?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Idempotency key: while a task with this key exists, submitting it again returns that task (200) instead of a new one; with a different body → 409',
+    example: 'invoice-2026-11-42',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(IDEMPOTENCY_KEY, { message: IDEMPOTENCY_KEY_MESSAGE })
+  key?: string;
 }
 
 /** The top-level fields that make a body canonical rather than shorthand. */
-export const CANONICAL_FIELDS = ['type', 'payload', 'priority', 'runAt', 'maxAttempts', 'timeoutMs'] as const;
+export const CANONICAL_FIELDS = [
+  'type',
+  'payload',
+  'priority',
+  'runAt',
+  'maxAttempts',
+  'timeoutMs',
+  'queue',
+  'key',
+] as const;

@@ -124,6 +124,39 @@ export class TaskPageDto {
   nextCursor!: string | null;
 }
 
+export class TaskAttemptDto {
+  @ApiProperty({ example: 1, description: 'Counts from 1; starts again after POST /tasks/:id/retry' })
+  attempt!: number;
+
+  @ApiProperty({ example: 'web-1-4242-ab12/3', description: 'Replica and slot that ran it' })
+  workerId!: string;
+
+  @ApiProperty({ enum: ['running', 'succeeded', 'failed', 'cancelled'] })
+  status!: string;
+
+  @ApiProperty({ type: TaskErrorDto, nullable: true, description: 'Why it failed or was stopped' })
+  error!: TaskErrorDto | null;
+
+  @ApiProperty({ type: String, format: 'date-time' })
+  startedAt!: string;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Null while it runs' })
+  finishedAt!: string | null;
+}
+
+export class TaskAttemptListDto {
+  @ApiProperty({ type: [TaskAttemptDto], description: 'Oldest first' })
+  attempts!: TaskAttemptDto[];
+}
+
+export class TaskTypeDto {
+  @ApiProperty({ example: 'sleep' })
+  type!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'Waits payload.ms milliseconds, honouring a stop' })
+  description!: string | null;
+}
+
 /** Nest's error body, which every 4xx and 5xx uses. */
 export class ErrorDto {
   @ApiProperty({ example: 400 })

@@ -1,0 +1,26 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { NewTask, Task } from '../queue/task.js';
+
+/**
+ * The fields of a resubmission that differ from the task already holding its idempotency key. A
+ * resubmission must describe the same task; otherwise the key was reused by mistake, which a 409 says.
+ * `runAt` counts only when given: left out, it means "now", which is a different instant every time.
+ */
+export function differingFields(submitted: NewTask, existing: Task): string[] {
+  const differing: string[] = [];
+  if (submitted.type !== existing.type) differing.push('type');
+  if (submitted.queue !== existing.queue) differing.push('queue');
+  if (!isDeepStrictEqual(normaliseJson(submitted.payload), existing.payload)) differing.push('payload');
+  if (submitted.priority !== existing.priority) differing.push('priority');
+  if (submitted.maxAttempts !== existing.maxAttempts) differing.push('maxAttempts');
+  if (submitted.timeoutMs !== existing.timeoutMs) differing.push('timeoutMs');
+  if (submitted.runAt !== null && submitted.runAt.getTime() !== new Date(existing.runAt).getTime()) {
+    differing.push('runAt');
+  }
+  return differing;
+}
+
+/** A value as it comes back from jsonb (what JSON keeps of it); key order does not matter to the comparison. */
+function normaliseJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+}
