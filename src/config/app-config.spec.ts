@@ -16,6 +16,8 @@ describe('loadConfig', () => {
       logLevel: 'info',
       payloadLimitBytes: 65_536,
       taskRetentionMs: 7 * 86_400_000,
+      workerQueues: null,
+      idempotencyWindowMs: 0,
     });
     expect(config.replicaId).toMatch(/^[A-Za-z0-9_.:-]+$/);
   });
@@ -93,5 +95,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '100' })).toThrow(
       /RETRY_MAX_MS must not be less than RETRY_BASE_MS/,
     );
+  });
+
+  it('reads WORKER_QUEUES as queue names with optional limits of their own, and IDEMPOTENCY_WINDOW', () => {
+    const config = loadConfig({ WORKER_QUEUES: 'default, reports:2,emails', IDEMPOTENCY_WINDOW: '24h' });
+    expect(config.workerQueues).toEqual(
+      new Map<string, number | null>([
+        ['default', null],
+        ['reports', 2],
+        ['emails', null],
+      ]),
+    );
+    expect(config.idempotencyWindowMs).toBe(86_400_000);
+    expect(() => loadConfig({ WORKER_QUEUES: 'Reports' })).toThrow(/WORKER_QUEUES must be a comma-separated list/);
+    expect(() => loadConfig({ WORKER_QUEUES: 'reports:0' })).toThrow(/WORKER_QUEUES must be/);
+    expect(() => loadConfig({ IDEMPOTENCY_WINDOW: 'soon' })).toThrow(/IDEMPOTENCY_WINDOW must be a duration/);
   });
 });

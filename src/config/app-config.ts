@@ -8,6 +8,10 @@ import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, valida
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'verbose'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** `name` or `name:n`, comma-separated; names as a task's `queue` field allows. */
+const WORKER_QUEUES_FORMAT =
+  /^\s*[a-z0-9][a-z0-9._-]{0,62}(:[1-9][0-9]{0,3})?\s*(,\s*[a-z0-9][a-z0-9._-]{0,62}(:[1-9][0-9]{0,3})?\s*)*$/;
+
 /** The typed configuration every module receives. Built once from the environment by `loadConfig`. */
 export interface AppConfig {
   port: number;
@@ -17,6 +21,11 @@ export interface AppConfig {
   /** Connections in this replica's pool (the LISTEN connection is one more). */
   databasePoolSize: number;
   workerConcurrency: number;
+  /**
+   * The queues this replica works, each with its own limit of tasks running here at once (null: only
+   * WORKER_CONCURRENCY). Null: every queue, with no limit of its own.
+   */
+  workerQueues: Map<string, number | null> | null;
   pollIntervalMs: number;
   leaseMs: number;
   shutdownGraceMs: number;
@@ -77,6 +86,13 @@ class EnvironmentVariables {
   @Min(1)
   @Max(1000)
   WORKER_CONCURRENCY?: number;
+
+  @IsOptional()
+  @Matches(WORKER_QUEUES_FORMAT, {
+    message:
+      'WORKER_QUEUES must be a comma-separated list of queue names, each optionally with :n, its limit on this replica (e.g. default,reports:2)',
+  })
+  WORKER_QUEUES?: string;
 
   @IsOptional()
   @Type(() => Number)
@@ -206,6 +222,15 @@ class EnvironmentVariables {
 
 export class ConfigError extends Error {}
 
+function parseWorkerQueues(value: string): Map<string, number | null> {
+  return new Map(
+    splitList(value).map((entry) => {
+      const [name, limit] = entry.split(':');
+      return [name, limit === undefined ? null : Number(limit)];
+    }),
+  );
+}
+
 const splitList = (value: string | undefined): string[] =>
   (value ?? '')
     .split(',')
@@ -226,6 +251,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     databaseUrl: env.DATABASE_URL,
     workerEnabled: env.WORKER_ENABLED ?? true,
     workerConcurrency: env.WORKER_CONCURRENCY ?? 5,
+    workerQueues: env.WORKER_QUEUES === undefined ? null : parseWorkerQueues(env.WORKER_QUEUES),
     databasePoolSize: env.DATABASE_POOL_SIZE ?? 20,
     pollIntervalMs: env.POLL_INTERVAL_MS ?? 1000,
     leaseMs: env.LEASE_MS ?? 30_000,

@@ -13,6 +13,22 @@ export interface HeldAttempt {
   attempt: number;
 }
 
+/** What a claim asks for: tasks of these types, one per free slot, held by this replica for a lease. */
+export interface Claim {
+  types: string[];
+  freeSlots: number[];
+  replicaId: string;
+  leaseMs: number;
+}
+
+/** A queue's settings; a queue without a row is unpaused and unlimited. */
+export interface QueueSettings {
+  name: string;
+  paused: boolean;
+  /** Tasks of this queue running at once on all replicas together, at most; null: no limit. */
+  concurrency: number | null;
+}
+
 /** A submitted task as stored: new, or (`created` false) the task that already held its idempotency key. */
 export interface StoredTask {
   task: Task;
@@ -61,7 +77,7 @@ export class TaskQueueRepository {
   ): Promise<StoredTask[]> {
     return this.dataSource.transaction(async (manager) => {
       const keys = [...new Set(tasks.flatMap((task) => (task.key === null ? [] : [task.key])))];
-      const held = (await manager.query(SQL.GET_TASKS_BY_KEY, [keys, windowMs])) as Task[];
+      const held = await rowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [keys, windowMs]);
       const heldKeys = new Set(held.map((task) => task.key));
       const fresh = tasks.filter((task) => task.key === null || !heldKeys.has(task.key));
       const inserted = fresh.length === 0 ? [] : await this.insertWith(manager, fresh);
@@ -70,7 +86,7 @@ export class TaskQueueRepository {
       const insertedKeys = new Set(inserted.map((task) => task.key));
       const raced = keys.filter((key) => !heldKeys.has(key) && !insertedKeys.has(key));
       const racedHolders =
-        raced.length === 0 ? [] : ((await manager.query(SQL.GET_TASKS_BY_KEY, [raced, 86_400_000])) as Task[]);
+        raced.length === 0 ? [] : await rowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [raced, 86_400_000]);
       const stored = matchToInput(tasks, inserted, [...held, ...racedHolders]);
       verify(stored);
       return stored;
@@ -82,13 +98,61 @@ export class TaskQueueRepository {
    * task in one). A keyed task whose key is taken is left out of the result.
    */
   async insertWith(manager: EntityManager, tasks: NewTask[]): Promise<Task[]> {
-    return (await manager.query(SQL.INSERT_TASKS, insertParameters(tasks))) as Task[];
+    return rowsIn<Task>(manager, SQL.INSERT_TASKS, insertParameters(tasks));
   }
 
-  async claim(types: string[], freeSlots: number[], replicaId: string, leaseMs: number): Promise<Task[]> {
-    const claimed = await this.prepared<Task>('claim_tasks', SQL.CLAIM_TASKS, [types, freeSlots, replicaId, leaseMs]);
+  /**
+   * Claims up to one task per free slot from the queues without limits (`queues` null: all of them),
+   * leaving out `ownLimitQueues`, which are claimed one by one.
+   */
+  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<Task[]> {
+    const claimed = await this.prepared<Task>('claim_tasks', SQL.CLAIM_TASKS, [
+      claim.types,
+      claim.freeSlots,
+      claim.replicaId,
+      claim.leaseMs,
+      queues,
+      ownLimitQueues,
+    ]);
     this.announcer.changed(claimed);
     return claimed;
+  }
+
+  /**
+   * Claims from one queue within its room: nothing while paused, and no more than its cluster-wide
+   * limit allows, which one lock per queue keeps true while replicas claim at the same time.
+   */
+  async claimFromQueue(claim: Claim, queue: string): Promise<Task[]> {
+    const claimed = await this.dataSource.transaction(async (manager) => {
+      await manager.query(SQL.LOCK_QUEUE, [queue]);
+      return rowsIn<Task>(manager, SQL.CLAIM_FROM_QUEUE, [
+        claim.types,
+        claim.freeSlots,
+        claim.replicaId,
+        claim.leaseMs,
+        queue,
+      ]);
+    });
+    this.announcer.changed(claimed);
+    return claimed;
+  }
+
+  queueSettings(): Promise<QueueSettings[]> {
+    return this.rows<QueueSettings>(SQL.LIST_QUEUE_SETTINGS, []);
+  }
+
+  async setQueuePaused(queue: string, paused: boolean): Promise<QueueSettings> {
+    const [settings] = await this.rows<QueueSettings>(SQL.SET_QUEUE_PAUSED, [queue, paused]);
+    return settings;
+  }
+
+  async setQueueConcurrency(queue: string, concurrency: number | null): Promise<QueueSettings> {
+    const [settings] = await this.rows<QueueSettings>(SQL.SET_QUEUE_CONCURRENCY, [queue, concurrency]);
+    return settings;
+  }
+
+  countByQueue(): Promise<{ queue: string; status: TaskStatus; count: number }[]> {
+    return this.rows(SQL.COUNT_BY_QUEUE, []);
   }
 
   /** Returns the held attempts that are still ours, and whether a stop was asked for each. */
@@ -199,6 +263,16 @@ export class TaskQueueRepository {
       await runner.release();
     }
   }
+}
+
+/**
+ * Runs a statement in a transaction and returns its rows, also for UPDATE … RETURNING (for which
+ * EntityManager.query gives TypeORM's [rows, count] pair instead).
+ */
+async function rowsIn<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
+  const runner = manager.queryRunner;
+  if (!runner) throw new Error('rowsIn needs a transaction: an EntityManager with a query runner');
+  return (await runner.query(sql, parameters, true)).records as T[];
 }
 
 /** INSERT_TASKS's parameters: the tasks as parallel arrays. */

@@ -1,0 +1,67 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { TaskStatus } from '../queue/task.js';
+import { DEFAULT_QUEUE, TASK_STATUSES } from '../queue/task.js';
+import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import type { QueueSettings } from '../queue/task-queue.repository.js';
+
+export interface QueueView extends QueueSettings {
+  counts: Record<TaskStatus, number>;
+}
+
+/** Named queues as operators see them: their settings and their tasks by status. */
+@Injectable()
+export class QueuesService {
+  private readonly logger = new Logger(QueuesService.name);
+
+  constructor(private readonly queue: TaskQueueRepository) {}
+
+  /** Every queue that has tasks or settings, and `default` always, by name. */
+  async list(): Promise<QueueView[]> {
+    const [settings, counts] = await Promise.all([this.queue.queueSettings(), this.queue.countByQueue()]);
+    const views = new Map<string, QueueView>();
+    const viewOf = (name: string): QueueView => {
+      let view = views.get(name);
+      if (!view) {
+        view = { name, paused: false, concurrency: null, counts: emptyCounts() };
+        views.set(name, view);
+      }
+      return view;
+    };
+    viewOf(DEFAULT_QUEUE);
+    for (const setting of settings) Object.assign(viewOf(setting.name), setting);
+    for (const { queue, status, count } of counts) viewOf(queue).counts[status] = count;
+    return [...views.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async get(name: string): Promise<QueueView> {
+    return (await this.list()).find((view) => view.name === name) ?? this.unknownQueue(name);
+  }
+
+  /** Stops claiming from the queue on every replica; tasks already running go on. */
+  async pause(name: string): Promise<QueueView> {
+    await this.queue.setQueuePaused(name, true);
+    this.logger.log(`queue ${name} paused`);
+    return this.get(name);
+  }
+
+  async resume(name: string): Promise<QueueView> {
+    await this.queue.setQueuePaused(name, false);
+    this.logger.log(`queue ${name} resumed`);
+    return this.get(name);
+  }
+
+  /** Sets (or, with null, lifts) how many of the queue's tasks may run at once on all replicas together. */
+  async limit(name: string, concurrency: number | null): Promise<QueueView> {
+    await this.queue.setQueueConcurrency(name, concurrency);
+    this.logger.log(`queue ${name}: cluster-wide concurrency ${concurrency ?? 'unlimited'}`);
+    return this.get(name);
+  }
+
+  private unknownQueue(name: string): QueueView {
+    return { name, paused: false, concurrency: null, counts: emptyCounts() };
+  }
+}
+
+function emptyCounts(): Record<TaskStatus, number> {
+  return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+}

@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import type { Task } from '../queue/task.js';
+import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import type { Claim } from '../queue/task-queue.repository.js';
+
+/**
+ * Decides how a replica claims work for its free slots, queue by queue. Queues with a limit — a
+ * cluster-wide one (`PUT /queues/:name`, in the queues table) or this replica's own (`WORKER_QUEUES`
+ * `name:n`) — are claimed first, one at a time within their room; everything else in one statement, the
+ * fast path a replica without limits always takes. Paused queues are skipped by both statements.
+ */
+@Injectable()
+export class TaskClaimer {
+  /** Queues with a cluster-wide limit, re-read at most once per poll interval. */
+  private limited: { readAt: number; queues: string[] } = { readAt: -Infinity, queues: [] };
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly queue: TaskQueueRepository,
+  ) {}
+
+  /**
+   * Claims tasks of `types` for `freeSlots`. `runningHere(queue)` counts this replica's tasks running in
+   * a queue, for its own limits.
+   */
+  async claim(types: string[], freeSlots: number[], runningHere: (queue: string) => number): Promise<Task[]> {
+    const free = [...freeSlots];
+    const claim = (slots: number[]): Claim => ({
+      types,
+      freeSlots: slots,
+      replicaId: this.config.replicaId,
+      leaseMs: this.config.leaseMs,
+    });
+    const claimed: Task[] = [];
+    const ownLimits = this.ownLimits();
+    for (const queue of await this.queuesToClaimOneByOne(ownLimits)) {
+      const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));
+      if (room <= 0) continue;
+      const offered = free.splice(0, room);
+      const taken = await this.queue.claimFromQueue(claim(offered), queue);
+      const used = new Set(taken.map((task) => slotOf(task)));
+      free.unshift(...offered.filter((slot) => !used.has(slot)));
+      claimed.push(...taken);
+    }
+    if (free.length > 0) {
+      const works = this.config.workerQueues === null ? null : [...this.config.workerQueues.keys()];
+      claimed.push(...(await this.queue.claim(claim(free), works, [...ownLimits.keys()])));
+    }
+    return claimed;
+  }
+
+  /** WORKER_QUEUES entries with a limit of this replica's own. */
+  private ownLimits(): Map<string, number> {
+    const limits = new Map<string, number>();
+    for (const [queue, limit] of this.config.workerQueues ?? []) if (limit !== null) limits.set(queue, limit);
+    return limits;
+  }
+
+  private async queuesToClaimOneByOne(ownLimits: Map<string, number>): Promise<string[]> {
+    const works = (queue: string): boolean => this.config.workerQueues?.has(queue) ?? true;
+    const clusterLimited = (await this.clusterLimitedQueues()).filter(works);
+    return [...new Set([...clusterLimited, ...ownLimits.keys()])].sort();
+  }
+
+  private async clusterLimitedQueues(): Promise<string[]> {
+    if (Date.now() - this.limited.readAt >= this.config.pollIntervalMs) {
+      const settings = await this.queue.queueSettings();
+      this.limited = {
+        readAt: Date.now(),
+        queues: settings.filter((queue) => queue.concurrency !== null).map((queue) => queue.name),
+      };
+    }
+    return this.limited.queues;
+  }
+}
+
+/** The slot number at the end of a claimed task's worker id, `<replica>/<slot>`. */
+function slotOf(task: Task): number {
+  const workerId = task.workerId ?? '';
+  return Number(workerId.slice(workerId.lastIndexOf('/') + 1));
+}
