@@ -43,6 +43,24 @@ describe('task retention', () => {
     }
   });
 
+  it('keeps failed tasks for FAILED_TASK_RETENTION instead, as a dead-letter list', async () => {
+    const app = await startTestApp(database.url, {
+      WORKER_ENABLED: 'false',
+      TASK_RETENTION: '1d',
+      FAILED_TASK_RETENTION: '0d',
+    });
+    try {
+      const ids = await seed();
+      expect(await app.app.get(TaskRetentionService).prune()).toBe(2);
+      await app.http.get(`/tasks/${ids['failed-old']}`).expect(200);
+      const failed = (await app.http.get('/tasks?status=failed').expect(200)).body.tasks as { id: string }[];
+      expect(failed.map((task) => task.id)).toEqual([ids['failed-old']]);
+    } finally {
+      await app.close();
+      await database.query('DELETE FROM tasks');
+    }
+  });
+
   it('keeps the whole history with TASK_RETENTION=0d', async () => {
     const app = await startTestApp(database.url, { WORKER_ENABLED: 'false', TASK_RETENTION: '0d' });
     try {

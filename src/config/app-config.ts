@@ -42,6 +42,8 @@ export interface AppConfig {
   replicaId: string;
   /** Finished tasks older than this are deleted; 0 keeps them forever. */
   taskRetentionMs: number;
+  /** How long failed tasks are kept (the dead-letter list); default TASK_RETENTION. 0: forever. */
+  failedTaskRetentionMs: number;
   /** How long after its task finished an idempotency key still returns that task; 0: only while it is live. */
   idempotencyWindowMs: number;
   /** Bearer keys accepted on the task routes; empty: the API is open (refused in production). */
@@ -218,6 +220,11 @@ class EnvironmentVariables {
   @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
   @IsInt({ message: 'IDEMPOTENCY_WINDOW must be a duration such as 24h, 30m or 0s (only while the task is live)' })
   IDEMPOTENCY_WINDOW?: number;
+
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? (parseDuration(value) ?? value) : value))
+  @IsInt({ message: 'FAILED_TASK_RETENTION must be a duration such as 30d, 12h or 0d (keep forever)' })
+  FAILED_TASK_RETENTION?: number;
 }
 
 export class ConfigError extends Error {}
@@ -266,6 +273,7 @@ export function loadConfig(environment: Record<string, string | undefined>): App
     replicaId: env.REPLICA_ID ?? `${hostname()}-${process.pid}-${randomBytes(2).toString('hex')}`,
     taskRetentionMs: env.TASK_RETENTION ?? 7 * 86_400_000,
     idempotencyWindowMs: env.IDEMPOTENCY_WINDOW ?? 0,
+    failedTaskRetentionMs: env.FAILED_TASK_RETENTION ?? env.TASK_RETENTION ?? 7 * 86_400_000,
     // AUTH_DISABLED wins over API_KEYS, so a deployment can be opened without deleting its secrets.
     apiKeys: env.AUTH_DISABLED === true ? [] : splitList(env.API_KEYS),
     throttleLimit: env.THROTTLE_LIMIT ?? 1000,

@@ -200,9 +200,9 @@ export class TaskQueueRepository {
     return this.rows<Task>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
   }
 
-  /** Deletes up to `limit` tasks finished more than `retentionMs` ago; returns how many. */
-  async deleteExpiredHistory(retentionMs: number, limit: number): Promise<number> {
-    return (await this.rows(SQL.DELETE_EXPIRED_HISTORY, [retentionMs, limit])).length;
+  /** Deletes up to `limit` tasks in `statuses` finished more than `retentionMs` ago; returns how many. */
+  async deleteExpiredHistory(retentionMs: number, limit: number, statuses: TaskStatus[]): Promise<number> {
+    return (await this.rows(SQL.DELETE_EXPIRED_HISTORY, [retentionMs, limit, statuses])).length;
   }
 
   countLive(): Promise<{ status: string; count: number }[]> {

@@ -3,6 +3,7 @@ import type { OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { TaskStatus } from './task.js';
 import { TaskQueueRepository } from './task-queue.repository.js';
 
 const RETENTION_INTERVAL = 'task-retention';
@@ -11,8 +12,9 @@ const RETENTION_EVERY_MS = 60_000;
 const DELETE_BATCH = 1000;
 
 /**
- * Deletes finished tasks older than TASK_RETENTION, every minute, in small batches. Queued and running
- * tasks are never touched. TASK_RETENTION=0d keeps the history forever.
+ * Deletes finished tasks older than TASK_RETENTION (failed ones: FAILED_TASK_RETENTION, so they can be
+ * kept longer, as a dead-letter list), every minute, in small batches. Queued and running tasks are never
+ * touched. A retention of 0d keeps those tasks forever.
  */
 @Injectable()
 export class TaskRetentionService implements OnApplicationBootstrap {
@@ -25,8 +27,16 @@ export class TaskRetentionService implements OnApplicationBootstrap {
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
+  /** What each pass prunes: statuses, and how long after they finished. A zero retention keeps them. */
+  private get rules(): { statuses: TaskStatus[]; retentionMs: number; name: string }[] {
+    return [
+      { statuses: ['succeeded', 'cancelled'], retentionMs: this.config.taskRetentionMs, name: 'TASK_RETENTION' },
+      { statuses: ['failed'], retentionMs: this.config.failedTaskRetentionMs, name: 'FAILED_TASK_RETENTION' },
+    ].filter((rule) => rule.retentionMs > 0) as { statuses: TaskStatus[]; retentionMs: number; name: string }[];
+  }
+
   onApplicationBootstrap(): void {
-    if (this.config.taskRetentionMs === 0) return;
+    if (this.rules.length === 0) return;
     this.scheduler.addInterval(
       RETENTION_INTERVAL,
       setInterval(() => void this.prune(), RETENTION_EVERY_MS),
@@ -35,16 +45,20 @@ export class TaskRetentionService implements OnApplicationBootstrap {
 
   /** One pass; returns how many tasks it deleted. */
   async prune(): Promise<number> {
-    if (this.pruning || this.config.taskRetentionMs === 0) return 0;
+    if (this.pruning) return 0;
     this.pruning = true;
     let total = 0;
     try {
-      for (;;) {
-        const deleted = await this.queue.deleteExpiredHistory(this.config.taskRetentionMs, DELETE_BATCH);
-        total += deleted;
-        if (deleted < DELETE_BATCH) break;
+      for (const { statuses, retentionMs, name } of this.rules) {
+        let deletedHere = 0;
+        for (;;) {
+          const deleted = await this.queue.deleteExpiredHistory(retentionMs, DELETE_BATCH, statuses);
+          deletedHere += deleted;
+          if (deleted < DELETE_BATCH) break;
+        }
+        if (deletedHere > 0) this.logger.log(`deleted ${deletedHere} ${statuses.join('/')} task(s) older than ${name}`);
+        total += deletedHere;
       }
-      if (total > 0) this.logger.log(`deleted ${total} task(s) finished more than TASK_RETENTION ago`);
     } catch (error) {
       this.logger.warn(`retention pass failed, retrying in a minute: ${(error as Error).message}`);
     } finally {
