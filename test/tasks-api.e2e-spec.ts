@@ -73,7 +73,7 @@ describe('tasks API', () => {
       ['a body that is not JSON', '{"name": ', /not valid JSON/],
       ['a JSON array', '[1, 2]', /must be a JSON object/],
       ['a JSON string', '"hello"', /must be a JSON object/],
-      ['an unknown type', '{"type": "nope"}', /unknown task type "nope"; known types: demo, fail, sleep/],
+      ['an unknown type', '{"type": "nope"}', /unknown task type "nope"; known types: cpu, demo, fail, sleep/],
       [
         'canonical fields mixed with unknown ones',
         '{"type": "demo", "name": "Jean", "colour": 1}',
@@ -267,11 +267,17 @@ describe('tasks API', () => {
       '/health/live',
       '/health/ready',
       '/metrics',
+      '/queues',
+      '/queues/{name}',
+      '/queues/{name}/pause',
+      '/queues/{name}/resume',
       '/tasks',
       '/tasks/batch',
       '/tasks/events',
       '/tasks/types',
       '/tasks/{id}',
+      '/tasks/{id}/attempts',
+      '/tasks/{id}/retry',
     ]);
     expect(Object.keys(document.paths['/tasks/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
     expect(Object.keys(document.paths['/tasks']).sort()).toEqual(['get', 'post']);

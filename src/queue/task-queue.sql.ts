@@ -88,6 +88,7 @@ const TAKE_CANDIDATES = `
       attempt = t.attempt + 1,
       worker_id = $3 || '/' || slotted.slot,
       started_at = now(),
+      progress = NULL, -- an earlier attempt's progress says nothing about this one
       lease_expires_at = now() + $4 * interval '1 millisecond'
   FROM slotted
   WHERE t.id = slotted.id

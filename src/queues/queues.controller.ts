@@ -29,7 +29,6 @@ import { QueuesService } from './queues.service.js';
 import type { QueueView } from './queues.service.js';
 
 const NAME_PARAM = { name: 'name', description: 'Queue name', example: 'reports' };
-const bodyPipe = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true });
 
 @ApiTags('queues')
 @ApiBearerAuth()
@@ -80,7 +79,10 @@ export class QueuesController {
   @ApiParam(NAME_PARAM)
   @ApiOkResponse({ type: QueueDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed queue name or concurrency' })
-  limit(@Param('name', QueueNamePipe) name: string, @Body(bodyPipe) body: SetQueueLimitDto): Promise<QueueView> {
+  limit(
+    @Param('name', QueueNamePipe) name: string,
+    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: SetQueueLimitDto,
+  ): Promise<QueueView> {
     return this.queues.limit(name, body.concurrency);
   }
 }

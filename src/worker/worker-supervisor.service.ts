@@ -10,6 +10,7 @@ import { TaskQueueRepository } from '../queue/task-queue.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
+import { TaskClaimer } from './task-claimer.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
 
@@ -25,7 +26,7 @@ const EARLY_STOP_MEMORY_MS = 10_000;
 
 /**
  * Runs tasks in WORKER_CONCURRENCY slots. It claims as many tasks as it has free slots — on a timer
- * (POLL_INTERVAL_MS), when a `task_wake` notification arrives, and whenever a slot frees up — gives each
+ * (POLL_INTERVAL_MS), when a task is announced `queued`, and whenever a slot frees up — gives each
  * attempt an AbortSignal, renews the leases of what it holds, and hands each outcome to the
  * TaskOutcomeWriter, which writes it fenced by (worker id, attempt).
  */
@@ -58,6 +59,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly outcomes: TaskOutcomeWriter,
     private readonly scheduler: SchedulerRegistry,
     private readonly metrics: TaskMetrics,
+    private readonly claimer: TaskClaimer,
   ) {}
 
   /** How many handlers run here now. */
@@ -106,6 +108,14 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.scheduler.deleteInterval(HEARTBEAT_INTERVAL);
   }
 
+  /** How many handlers of this queue run here now. */
+  private runningIn(queue: string): number {
+    let count = 0;
+    for (const { attempt, handlerDone } of this.running.values())
+      if (!handlerDone && attempt.task.queue === queue) count++;
+    return count;
+  }
+
   private allFinished(): Promise<unknown> {
     return Promise.all([...this.running.values()].map(({ finished }) => finished));
   }
@@ -136,7 +146,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         const free = this.freeSlots();
         if (this.stopping || free.length === 0) return;
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
-        const claimed = await this.queue.claim(this.handlers.types, free, this.config.replicaId, this.config.leaseMs);
+        const claimed = await this.claimer.claim(this.handlers.types, free, (queue) => this.runningIn(queue));
         stopClaimTimer();
         for (const task of claimed) this.start(task);
       } while (this.claimAgain);
@@ -152,7 +162,11 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     );
     const { handler } = this.handlers.find(task.type)!; // the claim takes only types this replica knows
     const entry = { attempt, finished: Promise.resolve(), handlerDone: false };
-    entry.finished = runAttempt(attempt, handler, { cancelGraceMs: this.config.cancelGraceMs, logger: this.logger })
+    entry.finished = runAttempt(attempt, handler, {
+      cancelGraceMs: this.config.cancelGraceMs,
+      logger: this.logger,
+      saveProgress: (progress) => this.queue.saveProgress(attempt.held, progress),
+    })
       .then((outcome) => {
         entry.handlerDone = true;
         void this.fillSlots();

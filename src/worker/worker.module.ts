@@ -1,16 +1,26 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { QueueModule } from '../queue/queue.module.js';
-import { CompletionBatcher } from './completion-batcher.js';
+import { IsolatedThreads } from './isolated/isolated-threads.service.js';
+import { OutcomeBatcher } from './outcome-batcher.js';
+import { TaskClaimer } from './task-claimer.js';
 import { LeaseRecoveryService } from './lease-recovery.service.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
 import { WorkerSupervisor } from './worker-supervisor.service.js';
 
-/** The supervisor that runs tasks, and the registry of task types it can run. */
+/** The supervisor that runs tasks, the registry of task types it can run, and the threads of isolated types. */
 @Module({
   imports: [DiscoveryModule, QueueModule],
-  providers: [TaskHandlerRegistry, CompletionBatcher, TaskOutcomeWriter, WorkerSupervisor, LeaseRecoveryService],
-  exports: [TaskHandlerRegistry, WorkerSupervisor],
+  providers: [
+    TaskHandlerRegistry,
+    IsolatedThreads,
+    OutcomeBatcher,
+    TaskClaimer,
+    TaskOutcomeWriter,
+    WorkerSupervisor,
+    LeaseRecoveryService,
+  ],
+  exports: [TaskHandlerRegistry, WorkerSupervisor, IsolatedThreads],
 })
 export class WorkerModule {}
