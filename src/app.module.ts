@@ -5,10 +5,13 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
+import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HandlersModule } from './handlers/handlers.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { QueuesModule } from './queues/queues.module.js';
+import { SchedulesModule } from './schedules/schedules.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 
 /** Wires the modules. Built from an already-validated config, so tests can run several apps in one process. */
@@ -29,8 +32,11 @@ export class AppModule {
         ScheduleModule.forRoot(),
         HandlersModule,
         TasksModule,
+        QueuesModule,
         HealthModule,
         MetricsModule,
+        DashboardModule,
+        SchedulesModule,
         ...extraModules,
       ],
     };

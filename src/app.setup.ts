@@ -51,11 +51,18 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     jsonBodyParser([
       { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },
       { path: '/tasks', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
+      // A schedule carries a task to submit, so the same limit as a task.
+      { path: '/schedules', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
+      { path: '/queues', limitBytes: BODY_OVERHEAD_BYTES },
     ]),
   );
   // Behind Fly's proxy or a load balancer, the client's address (which rate limits count by) is in X-Forwarded-For.
   if (config.trustProxyHops > 0) app.set('trust proxy', config.trustProxyHops);
-  app.use(helmet());
+  // Helmet's default Content-Security-Policy, less `upgrade-insecure-requests`: served over plain HTTP on any
+  // address but localhost (a LAN address, a compose host), that directive makes the browser fetch the
+  // dashboard's own scripts and API calls over HTTPS, which fails, and leaves the page blank (checked in
+  // Chromium). Behind TLS it changes nothing: every URL the page uses is relative.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   // Closed to browsers on other origins unless CORS_ORIGINS names them.
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   app.useGlobalFilters(new HttpErrorFilter());

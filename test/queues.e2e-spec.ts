@@ -40,6 +40,9 @@ describe('named queues', () => {
       .send({ type: 'sleep', payload: { ms: 1 } })
       .expect(201);
     expect(plain.body.queue).toBe('default');
+    const listed = (await api.http.get('/tasks?queue=reports').expect(200)).body.tasks as Task[];
+    expect(listed.map((task) => task.id)).toEqual([named.body.id]);
+    await api.http.get('/tasks?queue=No!').expect(400);
     const bad = await api.http
       .post('/tasks')
       .send({ type: 'sleep', payload: { ms: 1 }, queue: 'Bad Name' })

@@ -4,6 +4,7 @@ import type { OpenEventStream, ServerSentEvent } from './support/event-stream.js
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
 import type { TestApp } from './support/test-app.js';
 
 const taskEvent =
@@ -130,6 +131,24 @@ describe('the task event stream', () => {
     expect(stream.events.filter((event) => event.event === 'task' && burstIds.has((event.data as Task).id))).toEqual(
       [],
     );
+  });
+
+  it('counts tasks by status for pages that poll, matching the stream', async () => {
+    const id = (
+      await worker.http
+        .post('/tasks')
+        .send({ type: 'sleep', payload: { ms: 1 } })
+        .expect(201)
+    ).body.id;
+    await worker.waitForStatus(id, 'succeeded');
+    const succeeded = Number(
+      (await database.query<{ n: number }>(`SELECT count(*)::int AS n FROM tasks WHERE status = 'succeeded'`))[0].n,
+    );
+    const counts = await waitFor('the counts to include the task', async () => {
+      const body = (await viewer.http.get('/tasks/counts').expect(200)).body as Record<string, number>;
+      return body.succeeded === succeeded ? body : undefined;
+    });
+    expect(Object.keys(counts).sort()).toEqual(['cancelled', 'failed', 'queued', 'running', 'succeeded']);
   });
 
   it('lists the task types for forms', async () => {

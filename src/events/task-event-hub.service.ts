@@ -60,6 +60,16 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     return this.clients.size;
   }
 
+  /**
+   * Tasks per status: the counts last read if nothing changed since (this replica hears every change),
+   * else read now. For `GET /tasks/counts`, which a page polls while its stream is down.
+   */
+  async counts(): Promise<Record<TaskStatus, number>> {
+    if (this.lastCounts && !this.countsStale) return this.lastCounts;
+    const counts = await this.readCounts(true);
+    return counts!;
+  }
+
   /** Adds a client: it first gets `resync` (load what to show) and the current counts, then the changes. */
   async add(client: EventStreamClient): Promise<void> {
     this.clients.add(client);
@@ -144,7 +154,8 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     if (counts) this.broadcast('counts', counts);
   }
 
-  private async readCounts(): Promise<Record<TaskStatus, number> | undefined> {
+  /** Reads the counts; a failure is logged and gives undefined, or, with `rethrow`, is thrown. */
+  private async readCounts(rethrow = false): Promise<Record<TaskStatus, number> | undefined> {
     this.countsStale = false;
     try {
       const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
@@ -153,6 +164,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
       return counts;
     } catch (error) {
       this.countsStale = true;
+      if (rethrow) throw error;
       this.logger.warn(`could not count tasks: ${(error as Error).message}`);
       return undefined;
     }

@@ -46,6 +46,7 @@ export type AttemptOutcome = { held: HeldAttempt } & (
 export interface ListFilter {
   statuses: TaskStatus[] | null;
   type: string | null;
+  queue: string | null;
   /** Return tasks older than this id. */
   beforeId: string | null;
   limit: number;
@@ -240,7 +241,7 @@ export class TaskQueueRepository {
   }
 
   list(filter: ListFilter): Promise<Task[]> {
-    return this.rows<Task>(SQL.LIST_TASKS, [filter.statuses, filter.type, filter.beforeId, filter.limit]);
+    return this.rows<Task>(SQL.LIST_TASKS, [filter.statuses, filter.type, filter.beforeId, filter.limit, filter.queue]);
   }
 
   /**

@@ -365,12 +365,13 @@ export const COUNT_BY_STATUS = `SELECT status, count(*)::int AS count FROM tasks
 
 /**
  * A page of tasks, newest first. The cursor is the id of the last task of the previous page.
- * Null parameters mean "no filter". $1 statuses, $2 type, $3 cursor, $4 page size.
+ * Null parameters mean "no filter". $1 statuses, $2 type, $3 cursor, $4 page size, $5 queue.
  */
 export const LIST_TASKS = `
   SELECT ${TASK_COLUMNS} FROM tasks AS t
   WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
     AND ($2::text IS NULL OR t.type = $2::text)
+    AND ($5::text IS NULL OR t.queue = $5::text)
     AND ($3::bigint IS NULL OR t.id < $3::bigint)
   ORDER BY t.id DESC
   LIMIT $4`;

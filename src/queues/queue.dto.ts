@@ -1,13 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsInt, Max, Min, ValidateIf } from 'class-validator';
-
-export class QueueCountsDto {
-  @ApiProperty({ example: 12 }) queued!: number;
-  @ApiProperty({ example: 2 }) running!: number;
-  @ApiProperty({ example: 340 }) succeeded!: number;
-  @ApiProperty({ example: 3 }) failed!: number;
-  @ApiProperty({ example: 1 }) cancelled!: number;
-}
+import { TaskCountsDto } from '../tasks/dto/task.dto.js';
 
 export class QueueDto {
   @ApiProperty({ example: 'reports' })
@@ -24,8 +17,8 @@ export class QueueDto {
   })
   concurrency!: number | null;
 
-  @ApiProperty({ type: QueueCountsDto, description: 'Its tasks by status, history included' })
-  counts!: QueueCountsDto;
+  @ApiProperty({ type: TaskCountsDto, description: 'Its tasks by status, history included' })
+  counts!: TaskCountsDto;
 }
 
 export class QueueListDto {

@@ -89,6 +89,7 @@ export class TaskManagerService {
     const tasks = await this.queue.list({
       statuses: query.status ?? null,
       type: query.type ?? null,
+      queue: query.queue ?? null,
       beforeId: query.cursor ?? null,
       limit: limit + 1,
     });

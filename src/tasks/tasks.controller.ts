@@ -41,11 +41,19 @@ import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { EventStreamClient } from '../events/event-stream-client.js';
 import { MAX_STREAMS, TaskEventHub } from '../events/task-event-hub.service.js';
-import type { Task, TaskAttempt } from '../queue/task.js';
+import type { Task, TaskAttempt, TaskStatus } from '../queue/task.js';
 import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
-import { ConflictErrorDto, ErrorDto, TaskAttemptListDto, TaskDto, TaskPageDto, TaskTypeDto } from './dto/task.dto.js';
+import {
+  ConflictErrorDto,
+  ErrorDto,
+  TaskAttemptListDto,
+  TaskCountsDto,
+  TaskDto,
+  TaskPageDto,
+  TaskTypeDto,
+} from './dto/task.dto.js';
 import { TaskBatchPipe } from './task-batch.pipe.js';
 import { TaskIdPipe } from './task-id.pipe.js';
 import { TaskManagerService } from './task-manager.service.js';
@@ -162,6 +170,13 @@ export class TasksController {
   @ApiOkResponse({ type: [TaskTypeDto] })
   types(): TaskTypeDto[] {
     return this.tasks.types();
+  }
+
+  @Get('counts')
+  @ApiOperation({ summary: 'Tasks per status', description: 'History included, as the `counts` event sends them.' })
+  @ApiOkResponse({ type: TaskCountsDto })
+  counts(): Promise<Record<TaskStatus, number>> {
+    return this.events.counts();
   }
 
   @Get('events')

@@ -1,9 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { TASK_STATUSES } from '../../queue/task.js';
 import type { TaskStatus } from '../../queue/task.js';
 import { IsTaskId } from '../task-id.js';
+import { QUEUE_NAME, QUEUE_NAME_MESSAGE } from './create-task.dto.js';
 
 export class ListTasksQuery {
   @ApiPropertyOptional({
@@ -24,6 +25,12 @@ export class ListTasksQuery {
   @IsOptional()
   @IsString()
   type?: string;
+
+  @ApiPropertyOptional({ description: 'Only tasks of this queue', example: 'reports' })
+  @IsOptional()
+  @IsString()
+  @Matches(QUEUE_NAME, { message: QUEUE_NAME_MESSAGE })
+  queue?: string;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
   @IsOptional()

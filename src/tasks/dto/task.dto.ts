@@ -149,6 +149,14 @@ export class TaskAttemptListDto {
   attempts!: TaskAttemptDto[];
 }
 
+export class TaskCountsDto {
+  @ApiProperty({ example: 12 }) queued!: number;
+  @ApiProperty({ example: 2 }) running!: number;
+  @ApiProperty({ example: 340 }) succeeded!: number;
+  @ApiProperty({ example: 3 }) failed!: number;
+  @ApiProperty({ example: 1 }) cancelled!: number;
+}
+
 export class TaskTypeDto {
   @ApiProperty({ example: 'sleep' })
   type!: string;

@@ -1,0 +1,116 @@
+import { createSseParser } from './sse-parser.js';
+
+/** Polling period while the event stream is down. */
+export const POLL_INTERVAL_MS = 3000;
+/** The server comments every ~15 s; silence this long means the connection is dead without having closed. */
+const STREAM_SILENCE_MS = 45_000;
+const RECONNECT_MIN_MS = 1000;
+const RECONNECT_MAX_MS = 30_000;
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Keeps the page current. It reads GET /tasks/events with fetch() (EventSource cannot send the API key)
+ * and hands each event to the page. Whenever the stream is not connected — refused, dropped, or silent
+ * too long — it polls instead (`onPoll` every POLL_INTERVAL_MS) and keeps trying to reconnect with
+ * backoff, up to 30 s apart.
+ */
+export function startLiveUpdates({ auth, onTask, onCounts, onThroughput, onResync, onPoll, onModeChange }) {
+  let pollTimer = null;
+
+  const startPolling = (reason) => {
+    onModeChange('polling', reason);
+    if (pollTimer !== null) return;
+    const poll = async () => {
+      await onPoll();
+      if (pollTimer !== null) pollTimer = setTimeout(poll, POLL_INTERVAL_MS);
+    };
+    pollTimer = setTimeout(poll, 0);
+  };
+  const stopPolling = () => {
+    if (pollTimer !== null) clearTimeout(pollTimer);
+    pollTimer = null;
+  };
+
+  const dispatch = ({ event, data }) => {
+    let parsed;
+    try {
+      parsed = JSON.parse(data);
+    } catch {
+      return; // A malformed event is skipped; the next resync or poll corrects whatever it carried.
+    }
+    switch (event) {
+      case 'task':
+        onTask(parsed);
+        break;
+      case 'counts':
+        onCounts(parsed);
+        break;
+      case 'throughput':
+        onThroughput(parsed);
+        break;
+      case 'resync':
+        onResync();
+        break;
+      default:
+        break; // Event types added later are ignored by this page.
+    }
+  };
+
+  /** Reads the stream until it ends or fails; returns the reason it is not (or no longer) connected. */
+  async function readStream() {
+    const controller = new AbortController();
+    let response;
+    try {
+      response = await fetch('/tasks/events', {
+        headers: { Accept: 'text/event-stream', ...auth.headers() },
+        cache: 'no-store',
+        signal: controller.signal,
+      });
+    } catch (error) {
+      return `the live stream cannot be reached (${error.message})`;
+    }
+    if (response.status === 401) {
+      const body = await response.json().catch(() => null);
+      await auth.askForKey(typeof body?.message === 'string' ? body.message : 'the live stream needs a valid API key');
+      return 'waiting for an API key';
+    }
+    if (!response.ok || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+      await response.body?.cancel();
+      return `the live stream is unavailable (HTTP ${response.status})`;
+    }
+
+    stopPolling();
+    onModeChange('live');
+    // Events may have been missed between the last poll and now: re-read once.
+    onResync();
+    const parser = createSseParser(dispatch);
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MS);
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return 'the live stream ended';
+        clearTimeout(watchdog);
+        watchdog = setTimeout(() => controller.abort(), STREAM_SILENCE_MS);
+        parser.push(value);
+      }
+    } catch (error) {
+      return controller.signal.aborted ? 'the live stream went silent' : `the live stream dropped (${error.message})`;
+    } finally {
+      clearTimeout(watchdog);
+    }
+  }
+
+  (async () => {
+    let delay = RECONNECT_MIN_MS;
+    for (;;) {
+      const connectedAt = Date.now();
+      const reason = await readStream();
+      // A connection that held for a while resets the backoff; one refused at once lengthens it.
+      delay = Date.now() - connectedAt > RECONNECT_MAX_MS ? RECONNECT_MIN_MS : Math.min(delay * 2, RECONNECT_MAX_MS);
+      startPolling(reason);
+      await sleep(delay);
+    }
+  })();
+}

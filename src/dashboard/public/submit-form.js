@@ -1,0 +1,126 @@
+import { el, setText, showMessage } from './dom.js';
+
+/** Used until the service lists its task types (GET /tasks/types). */
+export const BUILT_IN_TYPES = [
+  { type: 'demo', description: 'Works for a random 1–5 s; the result is the payload.' },
+  { type: 'sleep', description: 'Waits payload.ms milliseconds, and stops when told to.' },
+  { type: 'fail', description: 'Throws on its first payload.times attempts, then succeeds.' },
+];
+
+/** A payload to start from for the types we ship; the user's own text is never overwritten. */
+const EXAMPLE_PAYLOADS = {
+  demo: { name: 'Jean', number: '42' },
+  sleep: { ms: 5000 },
+  fail: { times: 1, message: 'failing on purpose' },
+  cpu: { ms: 2000 },
+};
+const exampleFor = (type) => JSON.stringify(EXAMPLE_PAYLOADS[type] ?? {});
+
+/**
+ * The submit form. The payload is parsed in the browser first: text that is not JSON gets a message
+ * beside the field and nothing is sent. What the server refuses (unknown type, values out of range)
+ * is shown with the server's own message.
+ */
+export function createSubmitForm({ form, api, onSubmitted }) {
+  const typeSelect = form.elements.namedItem('type');
+  const payload = form.elements.namedItem('payload');
+  const priority = form.elements.namedItem('priority');
+  const runAt = form.elements.namedItem('runAt');
+  const typeHint = form.querySelector('#submit-type-hint');
+  const payloadError = form.querySelector('#submit-payload-error');
+  const fieldError = form.querySelector('#submit-field-error');
+  const result = form.querySelector('#submit-result');
+  let types = BUILT_IN_TYPES;
+
+  const describeType = () => setText(typeHint, types.find((t) => t.type === typeSelect.value)?.description ?? '');
+
+  let previousType = null;
+  typeSelect.addEventListener('change', () => {
+    if (payload.value.trim() === '' || payload.value === exampleFor(previousType))
+      payload.value = exampleFor(typeSelect.value);
+    previousType = typeSelect.value;
+    describeType();
+  });
+
+  function invalid(input, messageElement, message) {
+    showMessage(messageElement, message);
+    input.setAttribute('aria-invalid', 'true');
+    input.setAttribute('aria-describedby', messageElement.id);
+    input.focus();
+  }
+  function clearErrors() {
+    showMessage(payloadError, '');
+    showMessage(fieldError, '');
+    for (const input of [payload, priority, runAt]) input.removeAttribute('aria-invalid');
+    priority.removeAttribute('aria-describedby');
+    runAt.removeAttribute('aria-describedby');
+  }
+
+  /** The body to send, or null after showing what is wrong. */
+  function read() {
+    let parsedPayload;
+    try {
+      parsedPayload = JSON.parse(payload.value.trim() === '' ? '{}' : payload.value);
+    } catch (error) {
+      invalid(payload, payloadError, `The payload is not valid JSON: ${error.message}. Nothing was sent.`);
+      return null;
+    }
+    const submission = { type: typeSelect.value, payload: parsedPayload };
+    const priorityValue = Number(priority.value === '' ? '0' : priority.value);
+    if (!Number.isInteger(priorityValue) || priorityValue < -100 || priorityValue > 100) {
+      invalid(priority, fieldError, 'Priority must be a whole number from -100 to 100. Nothing was sent.');
+      return null;
+    }
+    submission.priority = priorityValue;
+    if (runAt.value) {
+      // datetime-local has no time zone: it is the browser's local time, sent as an absolute instant.
+      const instant = new Date(runAt.value);
+      if (Number.isNaN(instant.getTime())) {
+        invalid(runAt, fieldError, 'Run at is not a valid date and time. Nothing was sent.');
+        return null;
+      }
+      submission.runAt = instant.toISOString();
+    }
+    return submission;
+  }
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    clearErrors();
+    setText(result, '');
+    const submission = read();
+    if (!submission) return;
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    try {
+      const task = await api.submitTask(submission);
+      setText(result, `Task ${task.id} (${task.type}) submitted.`);
+      onSubmitted(task);
+    } catch (error) {
+      showMessage(fieldError, `The service refused the task: ${error.message}`);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  return {
+    /** Fills the type menu (the form's and the list filter's) from the registered types. */
+    setTypes(registered, filterSelect) {
+      types = registered.length > 0 ? registered : BUILT_IN_TYPES;
+      // The service's default type first, as a submission without a type would get it.
+      const chosen = typeSelect.value || (types.some((t) => t.type === 'demo') ? 'demo' : types[0].type);
+      typeSelect.replaceChildren(...types.map(({ type }) => el('option', { value: type }, type)));
+      typeSelect.value = types.some((t) => t.type === chosen) ? chosen : types[0].type;
+      const filterChoice = filterSelect.value;
+      filterSelect.replaceChildren(
+        el('option', { value: '' }, 'any'),
+        ...types.map(({ type }) => el('option', { value: type }, type)),
+      );
+      filterSelect.value = filterChoice;
+      if (payload.value.trim() === '' || payload.value === exampleFor(previousType))
+        payload.value = exampleFor(typeSelect.value);
+      previousType = typeSelect.value;
+      describeType();
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { el, setText } from './dom.js';
+import { formatAge, formatDuration, isStoppable, STATUS_ICONS } from './format.js';
+
+/**
+ * One table row per task, updated in place: a live update changes the text of the cells that changed and
+ * leaves the elements themselves (and so the keyboard focus on a Stop button) where they are.
+ */
+export function createTaskRow(task, { onOpen, onStop }) {
+  const idButton = el('button', { type: 'button', class: 'link' });
+  idButton.addEventListener('click', () => onOpen(row.task.id));
+  const statusBadge = el(
+    'span',
+    { class: 'status' },
+    el('span', { class: 'icon', 'aria-hidden': 'true' }),
+    ' ',
+    el('span'),
+  );
+  const stopButton = el('button', { type: 'button', class: 'stop' });
+  stopButton.addEventListener('click', () => {
+    if (stopButton.getAttribute('aria-disabled') === 'true') return;
+    onStop(row.task);
+  });
+  const age = el('time');
+  const cells = {
+    id: el('td', { 'data-cell': 'id', 'data-label': 'Id' }, idButton),
+    type: el('td', { 'data-cell': 'type', 'data-label': 'Type' }),
+    status: el('td', { 'data-cell': 'status', 'data-label': 'Status' }, statusBadge),
+    attempt: el('td', { 'data-cell': 'attempt', 'data-label': 'Attempt' }),
+    worker: el('td', { 'data-cell': 'worker', 'data-label': 'Worker' }),
+    age: el('td', { 'data-cell': 'age', 'data-label': 'Age' }, age),
+    duration: el('td', { 'data-cell': 'duration', 'data-label': 'Duration' }),
+    actions: el('td', { 'data-cell': 'actions' }, stopButton),
+  };
+  const element = el('tr', { 'data-task-id': task.id }, ...Object.values(cells));
+  const row = { element, task, stopping: false };
+
+  row.update = (next, { stopping }) => {
+    row.task = { ...row.task, ...next };
+    row.stopping = stopping;
+    const current = row.task;
+    setText(idButton, current.id);
+    idButton.setAttribute('aria-label', `Show task ${current.id}`);
+    setText(cells.type, current.type);
+    statusBadge.dataset.status = current.status;
+    setText(statusBadge.firstChild, STATUS_ICONS[current.status] ?? '?');
+    setText(statusBadge.lastChild, current.status);
+    setText(cells.attempt, `${current.attempt}/${current.maxAttempts}`);
+    setText(cells.worker, current.workerId ?? '—');
+    age.setAttribute('datetime', current.createdAt);
+    row.refreshTimes();
+
+    // A stop asked for (here or anywhere: cancelRequestedAt) shows `cancelling…` until the task ends.
+    const cancelling = isStoppable(current) && (stopping || current.cancelRequestedAt !== null);
+    stopButton.hidden = !isStoppable(current);
+    setText(stopButton, cancelling ? 'cancelling…' : 'Stop');
+    stopButton.setAttribute('aria-label', cancelling ? `Task ${current.id} is cancelling` : `Stop task ${current.id}`);
+    if (cancelling) stopButton.setAttribute('aria-disabled', 'true');
+    else stopButton.removeAttribute('aria-disabled');
+    statusBadge.classList.toggle('is-cancelling', cancelling);
+  };
+
+  row.refreshTimes = (now = Date.now()) => {
+    setText(age, formatAge(row.task, now));
+    setText(cells.duration, formatDuration(row.task, now));
+  };
+
+  return row;
+}

@@ -1,0 +1,397 @@
+import { mkdirSync } from 'node:fs';
+import type { Browser, Page, Request } from 'playwright-core';
+import { launchChromium, openDashboard, REMOTE_HOST, rowStatus, waitForRowStatus } from './support/browser.js';
+import type { DashboardPage } from './support/browser.js';
+import { ProbeHandlersModule } from './support/probe-handlers.js';
+import { createTestDatabase } from './support/test-database.js';
+import type { TestDatabase } from './support/test-database.js';
+import { startTestApp } from './support/test-app.js';
+import type { TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
+
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core), against replicas on a
+ * real PostgreSQL. Every check is on what the page shows: rows, words, messages, focus. The page keeps
+ * current through GET /tasks/events, or by polling every 3 s when the stream is unavailable, so every
+ * wait below allows for a poll or two.
+ */
+describe('dashboard', () => {
+  let database: TestDatabase;
+  let app: TestApp;
+  let browser: Browser;
+  const open: DashboardPage[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await startTestApp(
+      database.url,
+      // A stubborn handler (it ignores its AbortSignal) is written off 2 s after a stop: long enough to
+      // see `cancelling…`. Shutdown does not wait for the minute-long sleeps the tests leave running.
+      { WORKER_CONCURRENCY: '8', CANCEL_GRACE_MS: '2000', SHUTDOWN_GRACE_MS: '200' },
+      [ProbeHandlersModule],
+    );
+    browser = await launchChromium();
+  });
+
+  afterEach(async () => {
+    for (const dashboard of open.splice(0)) {
+      const problems = dashboard.problems;
+      await dashboard.close();
+      expect(problems).toEqual([]);
+    }
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await database?.drop();
+  });
+
+  const visit = async (target = app, options: Parameters<typeof openDashboard>[2] = {}): Promise<Page> => {
+    const dashboard = await openDashboard(browser, target, options);
+    open.push(dashboard);
+    return dashboard.page;
+  };
+
+  const submit = async (body: object, target = app): Promise<string> =>
+    ((await target.http.post('/tasks').send(body).expect(201)).body as { id: string }).id;
+
+  /** A task that runs for a minute unless stopped. */
+  const startLongSleep = async (): Promise<string> => {
+    const id = await submit({ type: 'sleep', payload: { ms: 60_000 } });
+    await app.waitForStatus(id, 'running');
+    return id;
+  };
+
+  const stopButton = (page: Page, id: string) => page.locator(`tr[data-task-id="${id}"] button.stop`);
+
+  it('is served at /dashboard, / redirects there, and its assets stay inside their folder', async () => {
+    await app.http.get('/').expect(302).expect('Location', '/dashboard');
+    const page = await app.http
+      .get('/dashboard')
+      .expect(200)
+      .expect('Content-Type', /text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).not.toContain('upgrade-insecure-requests');
+    await app.http
+      .get('/dashboard/assets/main.js')
+      .expect(200)
+      .expect('Content-Type', /javascript/);
+    await app.http.get('/dashboard/assets/nope.js').expect(404);
+    await app.http.get('/dashboard/assets/..%2F..%2Fapp.module.ts').expect(404);
+    await app.http.get('/dashboard/assets/index.html').expect(404);
+  });
+
+  it('works over plain HTTP from a host name that is not localhost, as on a LAN', async () => {
+    const page = await visit(app, { host: REMOTE_HOST });
+    // Only the page's scripts fill the task list's status line.
+    await page.getByText(/tasks? on page 1/).waitFor({ timeout: 10_000 });
+  });
+
+  it('parses server-sent events however the stream is cut into chunks (the page’s own parser, in the browser)', async () => {
+    const page = await visit();
+    const stream =
+      ': keep-alive\r\nevent: task\r\ndata: {"id":"1"}\r\n\r\nevent: counts\ndata: {"queued":1,\ndata: "running":0}\n\n: c\rdata: plain\r\r';
+    const parsed = await page.evaluate(async (text) => {
+      const parserModule = '/dashboard/assets/sse-parser.js';
+      const { createSseParser } = (await import(parserModule)) as {
+        createSseParser: (onEvent: (event: object) => void) => { push(chunk: string): void };
+      };
+      const results: string[] = [];
+      for (let cut = 0; cut <= text.length; cut += 1) {
+        for (let second = cut; second <= text.length; second += 7) {
+          const events: object[] = [];
+          const parser = createSseParser((event) => events.push(event));
+          parser.push(text.slice(0, cut));
+          parser.push(text.slice(cut, second));
+          parser.push(text.slice(second));
+          results.push(JSON.stringify(events));
+        }
+      }
+      return [...new Set(results)];
+    }, stream);
+    expect(parsed.map((events) => JSON.parse(events) as unknown)).toEqual([
+      [
+        { event: 'task', data: '{"id":"1"}' },
+        { event: 'counts', data: '{"queued":1,\n"running":0}' },
+        { event: 'message', data: 'plain' },
+      ],
+    ]);
+  });
+
+  it('submits a task through the form; it appears, then turns running and succeeded without a reload', async () => {
+    const page = await visit();
+    await page.evaluate('window.sameDocument = true');
+    const form = page.getByRole('form', { name: 'Submit a task' });
+    await form.getByLabel('Type').selectOption('sleep');
+    await form.getByLabel('Payload (JSON)').fill('{"ms": 4000}');
+    await form.getByRole('button', { name: 'Submit task' }).click();
+
+    const confirmation = page.getByText(/Task \d+ \(sleep\) submitted\./);
+    await confirmation.waitFor();
+    const id = /Task (\d+)/.exec((await confirmation.textContent()) ?? '')?.[1] ?? '';
+    expect(id).toMatch(/^\d+$/);
+    await page.locator(`tr[data-task-id="${id}"]`).waitFor();
+    await waitForRowStatus(page, id, 'running');
+    await waitForRowStatus(page, id, 'succeeded');
+    expect(await rowStatus(page, id)).toBe('✓ succeeded');
+    expect(await page.locator(`tr[data-task-id="${id}"] td[data-cell="attempt"]`).textContent()).toBe('1/3');
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+
+    // The detail shows what the list leaves out: payload and result.
+    await page.getByRole('button', { name: `Show task ${id}` }).click();
+    const detail = page.getByRole('dialog', { name: `Task ${id}` });
+    await detail.getByText('"slept": 4000').waitFor();
+    await detail.getByText('"ms": 4000').waitFor();
+    await detail
+      .getByRole('listitem')
+      .getByText(/^succeeded on \S+, started /)
+      .waitFor();
+    await detail.getByRole('button', { name: 'Close' }).click();
+    await detail.waitFor({ state: 'hidden' });
+  });
+
+  it('refuses a payload that is not JSON with a message beside the field, and sends nothing', async () => {
+    const page = await visit();
+    const before = (await app.http.get('/tasks').expect(200)).body.tasks.length as number;
+    const posts: Request[] = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST') posts.push(request);
+    });
+    await page.getByLabel('Payload (JSON)').fill('{"ms": 10,');
+    await page.getByRole('button', { name: 'Submit task' }).click();
+
+    const message = page.getByText(/The payload is not valid JSON/);
+    await message.waitFor();
+    expect(await page.getByLabel('Payload (JSON)').getAttribute('aria-invalid')).toBe('true');
+    // Focus goes back to the field that needs fixing.
+    expect(await page.evaluate('document.activeElement.id')).toBe('submit-payload');
+    expect(posts).toEqual([]);
+    expect((await app.http.get('/tasks').expect(200)).body.tasks.length).toBe(before);
+  });
+
+  it('stops a running task after a confirmation: `cancelling…` until it is cancelled', async () => {
+    // The stubborn handler ignores its signal, so the task stays running (stop requested) for 2 s.
+    const id = await submit({ type: 'stubborn' });
+    await app.waitForStatus(id, 'running');
+    const page = await visit();
+    await waitForRowStatus(page, id, 'running');
+
+    await stopButton(page, id).click();
+    const confirm = page.getByRole('dialog', { name: 'Stop this task?' });
+    await confirm.getByText(`Stop task ${id} (stubborn, running)?`).waitFor();
+    await confirm.getByRole('button', { name: 'Stop task' }).click();
+
+    await page.getByRole('button', { name: `Task ${id} is cancelling` }).waitFor();
+    expect(await stopButton(page, id).textContent()).toBe('cancelling…');
+    await waitForRowStatus(page, id, 'cancelled');
+    expect(await rowStatus(page, id)).toBe('⊘ cancelled');
+    expect(await stopButton(page, id).isVisible()).toBe(false);
+    expect((await app.task(id)).status).toBe('cancelled');
+  });
+
+  it('keeps a task running when the confirmation is declined', async () => {
+    const id = await startLongSleep();
+    const page = await visit();
+    await waitForRowStatus(page, id, 'running');
+    await stopButton(page, id).click();
+    await page.getByRole('dialog', { name: 'Stop this task?' }).getByRole('button', { name: 'Keep it' }).click();
+    expect(await stopButton(page, id).textContent()).toBe('Stop');
+    expect((await app.task(id)).status).toBe('running');
+    await app.http.delete(`/tasks/${id}`).expect(200);
+  });
+
+  it('can be driven from the keyboard: Tab to Stop, Enter, confirm with Space', async () => {
+    const id = await startLongSleep();
+    const page = await visit();
+    await waitForRowStatus(page, id, 'running');
+
+    const label = `Stop task ${id}`;
+    await waitFor(`Tab to reach "${label}"`, async () => {
+      await page.keyboard.press('Tab');
+      return (await page.evaluate('document.activeElement?.getAttribute("aria-label")')) === label;
+    });
+    await page.keyboard.press('Enter');
+    // The safe choice has the focus; Shift+Tab reaches the stop.
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Keep it');
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Stop task');
+    await page.keyboard.press('Space');
+
+    await waitForRowStatus(page, id, 'cancelled');
+    expect((await app.task(id)).status).toBe('cancelled');
+  });
+
+  it('shows a task stopped through the API of another replica, live through the event stream', async () => {
+    const other = await startTestApp(database.url, { WORKER_ENABLED: 'false' });
+    try {
+      const id = await startLongSleep();
+      const page = await visit();
+      await page.getByText('Live', { exact: true }).waitFor();
+      await waitForRowStatus(page, id, 'running');
+      await other.http.delete(`/tasks/${id}?wait=5000`).expect(200);
+      await waitForRowStatus(page, id, 'cancelled', 5_000);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('falls back to polling when the event stream is unavailable, still shows changes from another replica, and reconnects', async () => {
+    const other = await startTestApp(database.url, { WORKER_ENABLED: 'false' });
+    let streamBlocked = true;
+    try {
+      const id = await startLongSleep();
+      const page = await visit(app, {
+        prepare: (context) =>
+          context.route('**/tasks/events', (route) =>
+            streamBlocked ? route.fulfill({ status: 503, body: 'down for the test' }) : route.continue(),
+          ),
+      });
+      await page.getByText(/Updating every 3 s \(the live stream is unavailable \(HTTP 503\)\)/).waitFor();
+      await waitForRowStatus(page, id, 'running');
+      await other.http.delete(`/tasks/${id}?wait=5000`).expect(200);
+      // Within two polls.
+      await waitForRowStatus(page, id, 'cancelled', 7_000);
+
+      streamBlocked = false;
+      await page.getByText('Live', { exact: true }).waitFor({ timeout: 20_000 });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('filters by status and type, pages like the API, and drops a row that stops matching', async () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const batch = await app.http
+      .post('/tasks/batch')
+      .send({ tasks: Array.from({ length: 55 }, (_, n) => ({ type: 'fail', payload: { n }, runAt: inAnHour })) })
+      .expect(201);
+    const ids = (batch.body.tasks as { id: string }[]).map((task) => task.id).reverse(); // newest first
+    const page = await visit();
+    const filters = page.getByRole('form', { name: 'Filter tasks' });
+    await filters.getByLabel('Status').selectOption('queued');
+    await filters.getByLabel('Type').selectOption('fail');
+    const shownIds = async () =>
+      Promise.all((await page.locator('tbody tr[data-task-id]').all()).map((row) => row.getAttribute('data-task-id')));
+
+    await page.getByText('50 tasks on page 1, newest first, updated live.').waitFor();
+    expect(await shownIds()).toEqual(ids.slice(0, 50));
+    await page.getByRole('button', { name: 'Older →' }).click();
+    await page.getByText('5 tasks on page 2, newest first.').waitFor();
+    expect(await shownIds()).toEqual(ids.slice(50));
+    expect(await page.getByRole('button', { name: 'Older →' }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: '← Newer' }).click();
+    await page.getByText('50 tasks on page 1, newest first, updated live.').waitFor();
+
+    // Cancelled elsewhere, the newest no longer matches "queued": it leaves the list.
+    await app.http.delete(`/tasks/${ids[0]}`).expect(200);
+    await page.locator(`tr[data-task-id="${ids[0]}"]`).waitFor({ state: 'detached' });
+    await Promise.all(ids.map((id) => app.http.delete(`/tasks/${id}`)));
+  });
+
+  it('works 375 px wide: no sideways scrolling, every row readable and its Stop button in reach', async () => {
+    const id = await startLongSleep();
+    const page = await visit(app, { viewport: { width: 375, height: 740 } });
+    await waitForRowStatus(page, id, 'running');
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+
+    const row = page.locator(`tr[data-task-id="${id}"]`);
+    const box = await row.boundingBox();
+    expect(box?.width).toBeLessThanOrEqual(375);
+    // Each cell carries its column's name, as the table header is hidden at this width.
+    expect(await row.locator('td[data-cell="status"]').getAttribute('data-label')).toBe('Status');
+    const stop = await stopButton(page, id).boundingBox();
+    expect(stop && stop.x >= 0 && stop.x + stop.width <= 375).toBe(true);
+    await page.getByLabel('Payload (JSON)').scrollIntoViewIfNeeded();
+    expect(await page.getByLabel('Payload (JSON)').isVisible()).toBe(true);
+
+    // A 1280 px screen at 200% zoom lays the page out in 640 CSS pixels: the same cards, no sideways scrolling.
+    await page.setViewportSize({ width: 640, height: 400 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(640);
+    expect(await page.evaluate('getComputedStyle(document.querySelector("tbody tr")).display')).toBe('block');
+    await app.http.delete(`/tasks/${id}`).expect(200);
+  });
+
+  it('asks for the API key when the service needs one, keeps it in this tab only, and sends it', async () => {
+    const secured = await startTestApp(database.url, { WORKER_ENABLED: 'false', API_KEYS: 'dashboard-test-key' });
+    try {
+      const id = (
+        (await secured.http.post('/tasks').set('Authorization', 'Bearer dashboard-test-key').send({}).expect(201))
+          .body as { id: string }
+      ).id;
+      const page = await visit(secured);
+      const ask = page.getByRole('dialog', { name: 'API key needed' });
+      await ask.waitFor();
+      await ask.getByLabel('API key').fill('wrong-key');
+      await ask.getByRole('button', { name: 'Use this key' }).click();
+      await ask.getByText('the API key is not valid').waitFor();
+
+      await ask.getByLabel('API key').fill('dashboard-test-key');
+      await ask.getByRole('button', { name: 'Use this key' }).click();
+      await ask.waitFor({ state: 'hidden' });
+      await page.locator(`tr[data-task-id="${id}"]`).waitFor();
+      expect(await page.evaluate('sessionStorage.getItem("tasksystem.apiKey")')).toBe('dashboard-test-key');
+      expect(await page.evaluate('localStorage.length')).toBe(0);
+      expect(await page.context().cookies()).toEqual([]);
+    } finally {
+      await secured.close();
+    }
+  });
+
+  it('shows counts and throughput from the stream, and writes docs/dashboard.png with tasks in every state', async () => {
+    // A database of its own, so the counts and the picture hold only these tasks.
+    const own = await createTestDatabase();
+    const replica = await startTestApp(own.url, { WORKER_CONCURRENCY: '8', SHUTDOWN_GRACE_MS: '200' });
+    try {
+      const page = await visit(replica, { viewport: { width: 1280, height: 800 } });
+      // Connected before anything finishes, so the chart sees it all.
+      await page.getByText('Live', { exact: true }).waitFor();
+      const inAMinute = new Date(Date.now() + 60_000).toISOString();
+      // Finishing over three seconds, so the chart has several bars.
+      const succeeded = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map((n) => submit({ type: 'sleep', payload: { ms: 500 * n } }, replica)),
+      );
+      const failed = await submit(
+        { type: 'fail', payload: { times: 5, message: 'the printer is on fire' }, maxAttempts: 1 },
+        replica,
+      );
+      const cancelled = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: inAMinute }, replica);
+      await replica.http.delete(`/tasks/${cancelled}`).expect(200);
+      const running = await submit({ type: 'sleep', payload: { ms: 60_000 } }, replica);
+      const queued = await submit({ type: 'demo', payload: { name: 'Jean', number: '42' }, runAt: inAMinute }, replica);
+      for (const [id, status] of [
+        [queued, 'queued'],
+        [running, 'running'],
+        [failed, 'failed'],
+        [cancelled, 'cancelled'],
+        ...succeeded.map((id) => [id, 'succeeded']),
+      ]) {
+        await waitForRowStatus(page, id, status);
+      }
+
+      const expected = { queued: '1', running: '1', succeeded: '6', failed: '1', cancelled: '1' };
+      await waitFor('the counts to match the tasks', async () => {
+        const shown = Object.fromEntries(
+          await Promise.all(
+            Object.keys(expected).map(async (status) => [
+              status,
+              await page.locator(`[data-count="${status}"]`).textContent(),
+            ]),
+          ),
+        );
+        // Thrown, so that a timeout names what the page showed.
+        if (JSON.stringify(shown) !== JSON.stringify(expected)) throw new Error(`shown ${JSON.stringify(shown)}`);
+        return true;
+      });
+      await page
+        .getByText(/^Last 2 minutes: 6 succeeded, 1 failed, 1 cancelled; at most \d+ in one second\.$/)
+        .waitFor();
+
+      mkdirSync('docs', { recursive: true });
+      await page.screenshot({ path: 'docs/dashboard.png' });
+    } finally {
+      await replica.close();
+      await own.drop();
+    }
+  });
+});
