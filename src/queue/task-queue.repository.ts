@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
+import { queryRows, queryRowsIn } from '../database/query-rows.js';
 import * as SQL from './task-queue.sql.js';
 
 /** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
@@ -78,7 +79,7 @@ export class TaskQueueRepository {
   ): Promise<StoredTask[]> {
     return this.dataSource.transaction(async (manager) => {
       const keys = [...new Set(tasks.flatMap((task) => (task.key === null ? [] : [task.key])))];
-      const held = await rowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [keys, windowMs]);
+      const held = await queryRowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [keys, windowMs]);
       const heldKeys = new Set(held.map((task) => task.key));
       const fresh = tasks.filter((task) => task.key === null || !heldKeys.has(task.key));
       const inserted = fresh.length === 0 ? [] : await this.insertWith(manager, fresh);
@@ -87,7 +88,7 @@ export class TaskQueueRepository {
       const insertedKeys = new Set(inserted.map((task) => task.key));
       const raced = keys.filter((key) => !heldKeys.has(key) && !insertedKeys.has(key));
       const racedHolders =
-        raced.length === 0 ? [] : await rowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [raced, 86_400_000]);
+        raced.length === 0 ? [] : await queryRowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [raced, 86_400_000]);
       const stored = matchToInput(tasks, inserted, [...held, ...racedHolders]);
       verify(stored);
       return stored;
@@ -99,7 +100,7 @@ export class TaskQueueRepository {
    * task in one). A keyed task whose key is taken is left out of the result.
    */
   async insertWith(manager: EntityManager, tasks: NewTask[]): Promise<Task[]> {
-    return rowsIn<Task>(manager, SQL.INSERT_TASKS, insertParameters(tasks));
+    return queryRowsIn<Task>(manager, SQL.INSERT_TASKS, insertParameters(tasks));
   }
 
   /**
@@ -126,7 +127,7 @@ export class TaskQueueRepository {
   async claimFromQueue(claim: Claim, queue: string): Promise<Task[]> {
     const claimed = await this.dataSource.transaction(async (manager) => {
       await manager.query(SQL.LOCK_QUEUE, [queue]);
-      return rowsIn<Task>(manager, SQL.CLAIM_FROM_QUEUE, [
+      return queryRowsIn<Task>(manager, SQL.CLAIM_FROM_QUEUE, [
         claim.types,
         claim.freeSlots,
         claim.replicaId,
@@ -254,26 +255,9 @@ export class TaskQueueRepository {
     return (await pool.query<T & pg.QueryResultRow>({ name, text: sql, values: parameters })).rows;
   }
 
-  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      // The structured result gives the rows of UPDATE … RETURNING too, not TypeORM's [rows, count] pair.
-      const result = await runner.query(sql, parameters, true);
-      return result.records as T[];
-    } finally {
-      await runner.release();
-    }
+  private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return queryRows<T>(this.dataSource, sql, parameters);
   }
-}
-
-/**
- * Runs a statement in a transaction and returns its rows, also for UPDATE … RETURNING (for which
- * EntityManager.query gives TypeORM's [rows, count] pair instead).
- */
-async function rowsIn<T>(manager: EntityManager, sql: string, parameters: unknown[]): Promise<T[]> {
-  const runner = manager.queryRunner;
-  if (!runner) throw new Error('rowsIn needs a transaction: an EntityManager with a query runner');
-  return (await runner.query(sql, parameters, true)).records as T[];
 }
 
 /** INSERT_TASKS's parameters: the tasks as parallel arrays. */

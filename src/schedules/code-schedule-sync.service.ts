@@ -7,7 +7,7 @@ import { CronSchedule } from './cron-schedule.js';
 import { DeclaredSchedules } from './declared-schedules.js';
 import type { ScheduleDeclaration } from './declared-schedules.js';
 import { readScheduleDefinition } from './schedule-definition.js';
-import { ScheduledTaskChecker } from './scheduled-task.checker.js';
+import { TaskInputChecker } from '../worker/task-input.checker.js';
 import { SchedulesRepository } from './schedules.repository.js';
 import type { StoredDefinition } from './schedules.repository.js';
 
@@ -24,7 +24,7 @@ export class CodeScheduleSync implements OnModuleInit {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly discovery: DiscoveryService,
-    private readonly taskChecker: ScheduledTaskChecker,
+    private readonly taskChecker: TaskInputChecker,
     private readonly repository: SchedulesRepository,
   ) {}
 

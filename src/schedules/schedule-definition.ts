@@ -15,7 +15,7 @@ const FIELDS_SET_BY_THE_SCHEDULE: Record<string, string> = {
 /**
  * Reads a schedule declaration (a POST /schedules body, or one declared in code): every field checked, the
  * task exactly as POST /tasks checks a canonical body, defaults filled in. Returns the definition, or every
- * problem found, each naming its field. Whether the task type exists is checked apart (ScheduledTaskChecker),
+ * problem found, each naming its field. Whether the task type exists is checked apart (TaskInputChecker),
  * because only the running app knows its task types.
  */
 export async function readScheduleDefinition(

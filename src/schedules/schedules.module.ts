@@ -8,7 +8,6 @@ import { DeclaredSchedules } from './declared-schedules.js';
 import type { ScheduleDeclaration } from './declared-schedules.js';
 import { ScheduleDefinitionPipe } from './schedule-pipes.js';
 import { ScheduleRunner } from './schedule-runner.service.js';
-import { ScheduledTaskChecker } from './scheduled-task.checker.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesRepository } from './schedules.repository.js';
 import { SchedulesService } from './schedules.service.js';
@@ -24,14 +23,7 @@ export class DeclaredSchedulesModule {}
 @Module({
   imports: [DiscoveryModule, QueueModule, WorkerModule],
   controllers: [SchedulesController],
-  providers: [
-    SchedulesRepository,
-    SchedulesService,
-    ScheduledTaskChecker,
-    ScheduleDefinitionPipe,
-    ScheduleRunner,
-    CodeScheduleSync,
-  ],
+  providers: [SchedulesRepository, SchedulesService, ScheduleDefinitionPipe, ScheduleRunner, CodeScheduleSync],
 })
 export class SchedulesModule {
   /**

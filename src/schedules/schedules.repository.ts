@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { queryRows } from '../database/query-rows.js';
 import type { QueryRunner } from 'typeorm';
 import type { Task } from '../queue/task.js';
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
@@ -162,15 +163,8 @@ export class SchedulesRepository {
     }
   }
 
-  private async rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      // The structured result gives the rows of UPDATE … RETURNING too, not TypeORM's [rows, count] pair.
-      const result = await runner.query(sql, parameters, true);
-      return result.records as T[];
-    } finally {
-      await runner.release();
-    }
+  private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
+    return queryRows<T>(this.dataSource, sql, parameters);
   }
 }
 

@@ -5,7 +5,7 @@ import { isJsonObject } from '../tasks/task-submission.js';
 import { CronSchedule } from './cron-schedule.js';
 import type { Schedule, ScheduleDefinition } from './schedule.js';
 import { readSchedulePatch } from './schedule-definition.js';
-import { ScheduledTaskChecker } from './scheduled-task.checker.js';
+import { TaskInputChecker } from '../worker/task-input.checker.js';
 import { SchedulesRepository } from './schedules.repository.js';
 
 /** What the API can do with schedules: the rules between the HTTP face and the schedules table. */
@@ -14,7 +14,7 @@ export class SchedulesService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly repository: SchedulesRepository,
-    private readonly taskChecker: ScheduledTaskChecker,
+    private readonly taskChecker: TaskInputChecker,
   ) {}
 
   list(): Promise<Schedule[]> {

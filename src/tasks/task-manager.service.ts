@@ -11,6 +11,7 @@ import { TaskNotificationsService } from '../queue/task-notifications.service.js
 import { TaskQueueRepository } from '../queue/task-queue.repository.js';
 import { describeOutcome } from '../worker/outcome-log.js';
 import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
+import { TaskInputChecker } from '../worker/task-input.checker.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import { differingFields } from './idempotency.js';
@@ -42,6 +43,7 @@ export class TaskManagerService {
     private readonly handlers: TaskHandlerRegistry,
     private readonly notifications: TaskNotificationsService,
     private readonly metrics: TaskMetrics,
+    private readonly inputs: TaskInputChecker,
   ) {}
 
   /** The task types this replica can accept, by name. */
@@ -159,23 +161,8 @@ export class TaskManagerService {
 
   private toNewTask(submission: CreateTaskDto): NewTask {
     const type = submission.type ?? this.config.defaultTaskType;
-    const registered = this.handlers.find(type);
-    if (!registered) {
-      throw new TaskDomainError(
-        'UNKNOWN_TASK_TYPE',
-        `unknown task type "${type}"; known types: ${this.handlers.types.join(', ')}`,
-      );
-    }
     const payload = submission.payload ?? null;
-    const size = Buffer.byteLength(JSON.stringify(payload));
-    if (size > this.config.payloadLimitBytes) {
-      throw new TaskDomainError(
-        'PAYLOAD_TOO_LARGE',
-        `payload is ${size} bytes; the limit is ${this.config.payloadLimitBytes} bytes`,
-      );
-    }
-    const problems = registered.handler.validatePayload?.(payload) ?? [];
-    if (problems.length > 0) throw new TaskDomainError('INVALID_PAYLOAD', problems);
+    this.inputs.check({ type, payload });
     return {
       type,
       queue: submission.queue ?? DEFAULT_QUEUE,

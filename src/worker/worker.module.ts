@@ -4,6 +4,7 @@ import { QueueModule } from '../queue/queue.module.js';
 import { IsolatedThreads } from './isolated/isolated-threads.service.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { TaskClaimer } from './task-claimer.js';
+import { TaskInputChecker } from './task-input.checker.js';
 import { LeaseRecoveryService } from './lease-recovery.service.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
@@ -17,10 +18,11 @@ import { WorkerSupervisor } from './worker-supervisor.service.js';
     IsolatedThreads,
     OutcomeBatcher,
     TaskClaimer,
+    TaskInputChecker,
     TaskOutcomeWriter,
     WorkerSupervisor,
     LeaseRecoveryService,
   ],
-  exports: [TaskHandlerRegistry, WorkerSupervisor, IsolatedThreads],
+  exports: [TaskHandlerRegistry, TaskInputChecker, WorkerSupervisor, IsolatedThreads],
 })
 export class WorkerModule {}

@@ -45,6 +45,8 @@ export async function scalingDrain(
         column(null),
         column(3),
         column(null),
+        column('default'),
+        column(null),
       ]);
     }
     for (let n = 0; n < replicas; n++) {

@@ -2,24 +2,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskDomainError } from '../tasks/task.errors.js';
-import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
-import type { ScheduledTask } from './schedule.js';
+import { TaskHandlerRegistry } from './task-handler.registry.js';
 
 /**
- * The checks POST /tasks makes against the running app (TaskManagerService.toNewTask): the type is
- * registered, the payload within PAYLOAD_LIMIT_BYTES and accepted by its handler. The same errors, so
- * the same answers: 400 naming the known types, 413, 400 naming the payload's problems. Made when a
- * schedule is declared, so every occurrence's task is one POST /tasks would have accepted.
+ * What a task's type and payload must pass before anything is stored, for POST /tasks and for the task
+ * a schedule will submit alike, with the same answers: 400 naming the known types, 413 over
+ * PAYLOAD_LIMIT_BYTES, 400 naming the payload's problems (its handler's validatePayload).
  */
 @Injectable()
-export class ScheduledTaskChecker {
+export class TaskInputChecker {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly handlers: TaskHandlerRegistry,
   ) {}
 
   /** Throws a TaskDomainError naming the problem. */
-  check(task: ScheduledTask): void {
+  check(task: { type: string; payload: unknown }): void {
     const registered = this.handlers.find(task.type);
     if (!registered) {
       throw new TaskDomainError(
