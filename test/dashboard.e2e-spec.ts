@@ -1,5 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { Injectable, Module } from '@nestjs/common';
 import type { Browser, Page, Request } from 'playwright-core';
+import { TaskHandler } from '../src/worker/task-handler.js';
+import type { TaskContext, TaskHandler as Handler } from '../src/worker/task-handler.js';
 import { launchChromium, openDashboard, REMOTE_HOST, rowStatus, waitForRowStatus } from './support/browser.js';
 import type { DashboardPage } from './support/browser.js';
 import { ProbeHandlersModule } from './support/probe-handlers.js';
@@ -8,6 +11,30 @@ import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
 import type { TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
+
+/**
+ * Fails the first time it runs a task and succeeds every time after, a retry included. (The `fail` type
+ * counts attempts, and a retry counts them from 1 again, so a `fail` task fails again after a retry.)
+ */
+const flakyRuns = new Set<string>();
+@Injectable()
+@TaskHandler({ type: 'flaky', description: 'Fails its first run of each task, then succeeds.' })
+class FlakyHandler implements Handler {
+  run(_payload: unknown, { task }: TaskContext): Promise<{ recovered: boolean }> {
+    if (flakyRuns.has(task.id)) return Promise.resolve({ recovered: true });
+    flakyRuns.add(task.id);
+    return Promise.reject(new Error('flaky on its first run'));
+  }
+}
+
+@Module({ providers: [FlakyHandler] })
+class FlakyHandlerModule {}
+
+interface QueueView {
+  name: string;
+  paused: boolean;
+  counts: Record<string, number>;
+}
 
 /**
  * The dashboard in a real browser (Debian's Chromium through playwright-core), against replicas on a
@@ -28,7 +55,7 @@ describe('dashboard', () => {
       // A stubborn handler (it ignores its AbortSignal) is written off 2 s after a stop: long enough to
       // see `cancelling…`. Shutdown does not wait for the minute-long sleeps the tests leave running.
       { WORKER_CONCURRENCY: '8', CANCEL_GRACE_MS: '2000', SHUTDOWN_GRACE_MS: '200' },
-      [ProbeHandlersModule],
+      [ProbeHandlersModule, FlakyHandlerModule],
     );
     browser = await launchChromium();
   });
@@ -64,6 +91,29 @@ describe('dashboard', () => {
   };
 
   const stopButton = (page: Page, id: string) => page.locator(`tr[data-task-id="${id}"] button.stop`);
+
+  /** Submits through the page's form and returns the id its confirmation names. */
+  const submitThroughForm = async (
+    page: Page,
+    { type, payload, queue, key }: { type: string; payload: string; queue?: string; key?: string },
+  ): Promise<string> => {
+    const form = page.getByRole('form', { name: 'Submit a task' });
+    await form.getByLabel('Type').selectOption(type);
+    await form.getByLabel('Payload (JSON)').fill(payload);
+    await form.getByLabel('Queue (optional)').fill(queue ?? '');
+    await form.getByLabel('Key (optional)').fill(key ?? '');
+    await form.getByRole('button', { name: 'Submit task' }).click();
+    const confirmation = form.getByText(new RegExp(`Task \\d+ \\(${type}\\) submitted\\.`));
+    await confirmation.waitFor();
+    const id = /Task (\d+)/.exec((await confirmation.textContent()) ?? '')?.[1] ?? '';
+    expect(id).toMatch(/^\d+$/);
+    return id;
+  };
+
+  const queueOf = async (name: string): Promise<QueueView | undefined> =>
+    ((await app.http.get('/queues').expect(200)).body as { queues: QueueView[] }).queues.find(
+      (queue) => queue.name === name,
+    );
 
   it('is served at /dashboard, / redirects there, and its assets stay inside their folder', async () => {
     await app.http.get('/').expect(302).expect('Location', '/dashboard');
@@ -145,7 +195,7 @@ describe('dashboard', () => {
     await detail.getByText('"ms": 4000').waitFor();
     await detail
       .getByRole('listitem')
-      .getByText(/^succeeded on \S+, started /)
+      .getByText(/^Attempt 1: ✓ succeeded on \S+, started /)
       .waitFor();
     await detail.getByRole('button', { name: 'Close' }).click();
     await detail.waitFor({ state: 'hidden' });
@@ -289,6 +339,211 @@ describe('dashboard', () => {
     await Promise.all(ids.map((id) => app.http.delete(`/tasks/${id}`)));
   });
 
+  it('retries a failed task from its row: queued, then succeeded, with the failed attempt kept in its detail', async () => {
+    // In a queue of its own, paused once the task failed: retried, it stays queued until the queue resumes.
+    const queue = 'dash-retry';
+    const id = await submit({ type: 'flaky', payload: {}, maxAttempts: 1, queue });
+    await app.waitForStatus(id, 'failed');
+    await app.http.post(`/queues/${queue}/pause`).expect(200);
+    const page = await visit();
+    await waitForRowStatus(page, id, 'failed');
+    expect(await stopButton(page, id).isVisible()).toBe(false);
+
+    await page.getByRole('button', { name: `Retry task ${id}` }).click();
+    await waitForRowStatus(page, id, 'queued');
+    await page.getByText(`Task ${id} (flaky) is queued again.`).waitFor();
+    expect((await app.task(id)).status).toBe('queued');
+    await app.http.post(`/queues/${queue}/resume`).expect(200);
+    await waitForRowStatus(page, id, 'succeeded');
+    expect((await app.task(id)).status).toBe('succeeded');
+    // The Retry button left with the failed status; the focus is on the row's id, not lost.
+    expect(await page.evaluate('document.activeElement?.getAttribute("aria-label")')).toBe(`Show task ${id}`);
+    expect(await page.getByRole('button', { name: `Retry task ${id}` }).isVisible()).toBe(false);
+
+    await page.getByRole('button', { name: `Show task ${id}` }).click();
+    const detail = page.getByRole('dialog', { name: `Task ${id}` });
+    const attempts = detail.locator('ol.attempts > li');
+    await detail.getByText('"recovered": true').waitFor();
+    expect(await attempts.count()).toBe(2);
+    expect(await attempts.nth(0).textContent()).toMatch(
+      /^Attempt 1: ✗ failed on \S+, started .*: flaky on its first run$/,
+    );
+    expect(await attempts.nth(1).textContent()).toMatch(/^↻ Retried\. Attempt 1: ✓ succeeded on \S+, started /);
+    await page.keyboard.press('Escape');
+    await detail.waitFor({ state: 'hidden' });
+  });
+
+  it('retries a cancelled task from its detail, and shows a refused retry with the service’s message', async () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const id = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: inAnHour });
+    await app.http.delete(`/tasks/${id}`).expect(200);
+    // A cancelled task whose key a live task now holds: its retry is refused (409).
+    const key = `dash-retry-${Date.now()}`;
+    const refused = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: inAnHour, key });
+    await app.http.delete(`/tasks/${refused}`).expect(200);
+    const holder = await submit({ type: 'sleep', payload: { ms: 2 }, runAt: inAnHour, key });
+    const page = await visit();
+    await waitForRowStatus(page, id, 'cancelled');
+
+    await page.getByRole('button', { name: `Show task ${id}` }).click();
+    const detail = page.getByRole('dialog', { name: `Task ${id}` });
+    await detail.getByRole('button', { name: `Retry task ${id}` }).click();
+    await detail.getByText(`Task ${id} is queued again; its earlier attempts stay below.`).waitFor();
+    // Retried, it runs now: the open detail follows it to the end.
+    await detail.getByText('"slept": 1').waitFor();
+    expect(await detail.getByRole('button', { name: `Retry task ${id}` }).isVisible()).toBe(false);
+    expect(await page.evaluate('document.activeElement?.textContent')).toBe('Close');
+    await detail.getByRole('button', { name: 'Close' }).click();
+
+    await waitForRowStatus(page, refused, 'cancelled');
+    await page.getByRole('button', { name: `Retry task ${refused}` }).click();
+    await page
+      .getByRole('alert')
+      .getByText(
+        `Could not retry task ${refused}: task ${refused} cannot be retried: a live task holds its idempotency key "${key}"`,
+      )
+      .waitFor();
+    await waitForRowStatus(page, refused, 'cancelled');
+    expect(await page.getByRole('button', { name: `Retry task ${refused}` }).textContent()).toBe('Retry');
+    await app.http.delete(`/tasks/${holder}`).expect(200);
+  });
+
+  it('pauses a queue from the Queues panel: its new task stays queued while a later one elsewhere runs, until resumed', async () => {
+    const queue = 'dash-paused';
+    await app.waitForStatus(await submit({ type: 'sleep', payload: { ms: 1 }, queue }), 'succeeded');
+    const page = await visit();
+    const card = page.getByRole('region', { name: 'Queues' }).locator(`li[data-queue="${queue}"]`);
+    await card.getByText('▶ active').waitFor();
+    await card.getByRole('button', { name: `Pause queue ${queue}` }).click();
+    await card.getByText('‖ paused').waitFor();
+    expect((await queueOf(queue))?.paused).toBe(true);
+
+    const id = await submitThroughForm(page, { type: 'sleep', payload: '{"ms": 1}', queue });
+    expect(await page.locator(`tr[data-task-id="${id}"] td[data-cell="queue"]`).textContent()).toBe(queue);
+    const later = await submit({ type: 'sleep', payload: { ms: 1 } });
+    await app.waitForStatus(later, 'succeeded');
+    expect((await app.task(id)).status).toBe('queued');
+    expect(await rowStatus(page, id)).toBe('◷ queued');
+    // The panel reads the counts again after the change (at most every 5 s).
+    await card.getByText('1 queued').waitFor({ timeout: 10_000 });
+
+    await card.getByRole('button', { name: `Resume queue ${queue}` }).click();
+    await card.getByText('▶ active').waitFor();
+    expect((await queueOf(queue))?.paused).toBe(false);
+    await waitForRowStatus(page, id, 'succeeded');
+  });
+
+  it('sets a queue’s concurrency limit from its card', async () => {
+    const queue = 'dash-limited';
+    await app.waitForStatus(await submit({ type: 'sleep', payload: { ms: 1 }, queue }), 'succeeded');
+    const page = await visit();
+    const card = page.getByRole('region', { name: 'Queues' }).locator(`li[data-queue="${queue}"]`);
+    await card.getByText('Limit: none').waitFor();
+    await card.getByText('Change limit').click();
+    await card.getByLabel(/Running at once/).fill('2');
+    await card.getByRole('button', { name: 'Set limit' }).click();
+    await card.getByText('Limit: at most 2 running at once').waitFor();
+    expect(
+      (
+        (await app.http.get('/queues').expect(200)).body as { queues: { name: string; concurrency: number | null }[] }
+      ).queues.find((q) => q.name === queue)?.concurrency,
+    ).toBe(2);
+    await card.getByLabel(/Running at once/).fill('0');
+    await card.getByRole('button', { name: 'Set limit' }).click();
+    await page.getByText(`The limit of queue ${queue} must be a whole number from 1 to 10000`).waitFor();
+    await card.getByLabel(/Running at once/).fill('');
+    await card.getByRole('button', { name: 'Set limit' }).click();
+    await card.getByText('Limit: none').waitFor();
+  });
+
+  it('filters the list by queue, from the queues the service knows', async () => {
+    const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
+    const a = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'dash-a', runAt: inAnHour });
+    const b = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'dash-b', runAt: inAnHour });
+    const page = await visit();
+    await page.locator(`tr[data-task-id="${b}"]`).waitFor();
+    expect(await page.locator(`tr[data-task-id="${a}"] td[data-cell="queue"]`).textContent()).toBe('dash-a');
+
+    await page
+      .getByRole('form', { name: 'Filter tasks' })
+      .getByLabel(/^Queue/)
+      .selectOption('dash-a');
+    await page.locator(`tr[data-task-id="${b}"]`).waitFor({ state: 'detached' });
+    await page.locator(`tr[data-task-id="${a}"]`).waitFor();
+    const queues = await page.locator('tbody td[data-cell="queue"]').allTextContents();
+    expect(new Set(queues)).toEqual(new Set(['dash-a']));
+    // A new task of that queue appears live; one of another queue does not.
+    const other = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'dash-b', runAt: inAnHour });
+    const c = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'dash-a', runAt: inAnHour });
+    await page.locator(`tr[data-task-id="${c}"]`).waitFor();
+    expect(await page.locator(`tr[data-task-id="${other}"]`).count()).toBe(0);
+    await Promise.all([a, b, c, other].map((id) => app.http.delete(`/tasks/${id}`).expect(200)));
+  });
+
+  it('submits with a key: the same submission again says it returned the existing task; another body is refused', async () => {
+    const page = await visit();
+    const form = page.getByRole('form', { name: 'Submit a task' });
+    const key = `dash-key-${Date.now()}`;
+    const id = await submitThroughForm(page, { type: 'sleep', payload: '{"ms": 60000}', key });
+    await form.getByRole('button', { name: 'Submit task' }).click();
+    await form.getByText(`Nothing new was submitted: the existing task ${id} (sleep, `).waitFor();
+    expect(
+      ((await app.http.get('/tasks?type=sleep&limit=500').expect(200)).body.tasks as { key: string | null }[]).filter(
+        (task) => task.key === key,
+      ),
+    ).toHaveLength(1);
+
+    await form.getByLabel('Payload (JSON)').fill('{"ms": 59000}');
+    await form.getByRole('button', { name: 'Submit task' }).click();
+    await form
+      .getByText(`The service refused the task: idempotency key "${key}" is already used by task ${id}`)
+      .waitFor();
+    expect(await form.getByLabel('Key (optional)').getAttribute('aria-invalid')).toBe('true');
+
+    await page.getByRole('button', { name: `Show task ${id}` }).click();
+    const detail = page.getByRole('dialog', { name: `Task ${id}` });
+    await detail.getByText(key, { exact: true }).waitFor();
+    await detail.getByRole('button', { name: 'Close' }).click();
+    await app.http.delete(`/tasks/${id}`).expect(200);
+  });
+
+  it('lists schedules in the Schedules panel and pauses and resumes one', async () => {
+    const name = 'dash-nightly';
+    await app.http
+      .post('/schedules')
+      .send({
+        name,
+        cron: '0 3 * * *',
+        timezone: 'Europe/Paris',
+        task: { type: 'sleep', payload: { ms: 1 }, queue: 'reports' },
+      })
+      .expect(201);
+    try {
+      const page = await visit();
+      const card = page.getByRole('region', { name: 'Schedules' }).locator(`li[data-schedule="${name}"]`);
+      await card.getByText('▶ active').waitFor();
+      await card.getByText('0 3 * * *', { exact: true }).waitFor();
+      await card.getByText('(Europe/Paris)').waitFor();
+      await card.getByText('sleep in queue reports').waitFor();
+      await card.getByText('over the API').waitFor();
+
+      await card.getByRole('button', { name: `Pause schedule ${name}` }).click();
+      await card.getByText('‖ paused').waitFor();
+      await card.getByText('none while paused').waitFor();
+      const paused = (await app.http.get(`/schedules/${name}`).expect(200)).body as {
+        paused: boolean;
+        nextRunAt: string | null;
+      };
+      expect(paused).toMatchObject({ paused: true, nextRunAt: null });
+
+      await card.getByRole('button', { name: `Resume schedule ${name}` }).click();
+      await card.getByText('▶ active').waitFor();
+      expect(((await app.http.get(`/schedules/${name}`).expect(200)).body as { paused: boolean }).paused).toBe(false);
+    } finally {
+      await app.http.delete(`/schedules/${name}`).expect(200);
+    }
+  });
+
   it('works 375 px wide: no sideways scrolling, every row readable and its Stop button in reach', async () => {
     const id = await startLongSleep();
     const page = await visit(app, { viewport: { width: 375, height: 740 } });
@@ -304,6 +559,13 @@ describe('dashboard', () => {
     expect(stop && stop.x >= 0 && stop.x + stop.width <= 375).toBe(true);
     await page.getByLabel('Payload (JSON)').scrollIntoViewIfNeeded();
     expect(await page.getByLabel('Payload (JSON)').isVisible()).toBe(true);
+    // The panels' cards fit too, their buttons within reach.
+    const pause = page.getByRole('button', { name: 'Pause queue default' });
+    await pause.scrollIntoViewIfNeeded();
+    const pauseBox = await pause.boundingBox();
+    expect(pauseBox && pauseBox.x >= 0 && pauseBox.x + pauseBox.width <= 375).toBe(true);
+    const queueCard = await page.locator('li[data-queue="default"]').boundingBox();
+    expect(queueCard && queueCard.x + queueCard.width <= 375).toBe(true);
 
     // A 1280 px screen at 200% zoom lays the page out in 640 CSS pixels: the same cards, no sideways scrolling.
     await page.setViewportSize({ width: 640, height: 400 });
@@ -343,13 +605,25 @@ describe('dashboard', () => {
     const own = await createTestDatabase();
     const replica = await startTestApp(own.url, { WORKER_CONCURRENCY: '8', SHUTDOWN_GRACE_MS: '200' });
     try {
+      await replica.http
+        .post('/schedules')
+        .send({
+          name: 'nightly-report',
+          cron: '0 3 * * *',
+          timezone: 'Europe/Paris',
+          task: { type: 'demo', payload: { report: 'daily' }, queue: 'reports' },
+        })
+        .expect(201);
+      await replica.http.put('/queues/reports').send({ concurrency: 2 }).expect(200);
       const page = await visit(replica, { viewport: { width: 1280, height: 800 } });
       // Connected before anything finishes, so the chart sees it all.
       await page.getByText('Live', { exact: true }).waitFor();
       const inAMinute = new Date(Date.now() + 60_000).toISOString();
       // Finishing over three seconds, so the chart has several bars.
       const succeeded = await Promise.all(
-        [1, 2, 3, 4, 5, 6].map((n) => submit({ type: 'sleep', payload: { ms: 500 * n } }, replica)),
+        [1, 2, 3, 4, 5, 6].map((n) =>
+          submit({ type: 'sleep', payload: { ms: 500 * n }, queue: n % 2 ? 'default' : 'reports' }, replica),
+        ),
       );
       const failed = await submit(
         { type: 'fail', payload: { times: 5, message: 'the printer is on fire' }, maxAttempts: 1 },
@@ -387,8 +661,14 @@ describe('dashboard', () => {
         .getByText(/^Last 2 minutes: 6 succeeded, 1 failed, 1 cancelled; at most \d+ in one second\.$/)
         .waitFor();
 
+      // The Queues panel reads the counts again after the changes (at most every 5 s).
+      await page.locator('li[data-queue="reports"]').getByText('3 succeeded').waitFor({ timeout: 10_000 });
+      await page.locator('li[data-queue="default"]').getByText('1 running').waitFor({ timeout: 10_000 });
+      await page.locator('li[data-queue="default"]').getByText('1 queued').waitFor({ timeout: 10_000 });
+      await page.locator('li[data-schedule="nightly-report"]').waitFor();
+
       mkdirSync('docs', { recursive: true });
-      await page.screenshot({ path: 'docs/dashboard.png' });
+      await page.screenshot({ path: 'docs/dashboard.png', fullPage: true });
     } finally {
       await replica.close();
       await own.drop();

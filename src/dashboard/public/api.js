@@ -53,10 +53,11 @@ export function createApi(auth) {
 
   return {
     request,
-    listTasks: async ({ status, type, cursor, limit }) => {
+    listTasks: async ({ status, type, queue, cursor, limit }) => {
       const query = new URLSearchParams();
       if (status) query.set('status', status);
       if (type) query.set('type', type);
+      if (queue) query.set('queue', queue);
       if (limit) query.set('limit', String(limit));
       if (cursor) query.set('cursor', cursor);
       const suffix = query.toString() ? `?${query}` : '';
@@ -65,7 +66,21 @@ export function createApi(auth) {
     getTask: async (id) => (await request('GET', `/tasks/${encodeURIComponent(id)}`)).body,
     /** Asks for the stop and returns at once (wait=0): the page shows `cancelling…` until the task ends. */
     stopTask: async (id) => request('DELETE', `/tasks/${encodeURIComponent(id)}?wait=0`, { accept: [409] }),
-    submitTask: async (submission) => (await request('POST', '/tasks', { body: submission })).body,
+    /** `{status, body}`: 201 a new task, 200 the task that already holds the submission's key. */
+    submitTask: async (submission) => request('POST', '/tasks', { body: submission }),
+    /** A failed or cancelled task back to `queued`; a 409 (any other status) is thrown with its message. */
+    retryTask: async (id) => (await request('POST', `/tasks/${encodeURIComponent(id)}/retry`)).body,
+    /** `{queues: [{name, paused, concurrency, counts}]}`. */
+    queues: async () => (await request('GET', '/queues')).body,
+    setQueuePaused: async (name, paused) =>
+      (await request('POST', `/queues/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`)).body,
+    /** The queue's cluster-wide concurrency limit; null lifts it. */
+    setQueueLimit: async (name, concurrency) =>
+      (await request('PUT', `/queues/${encodeURIComponent(name)}`, { body: { concurrency } })).body,
+    /** `{schedules: [...]}`, by name. */
+    schedules: async () => (await request('GET', '/schedules')).body,
+    setSchedulePaused: async (name, paused) =>
+      (await request('PATCH', `/schedules/${encodeURIComponent(name)}`, { body: { paused } })).body,
     /** Registered task types, or null while the service has no such route. */
     taskTypes: async () => optional(() => request('GET', '/tasks/types')),
     /** Counts by status, or null while the service has no such route. */

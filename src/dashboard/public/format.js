@@ -7,6 +7,7 @@ export const TERMINAL_STATUSES = new Set(['succeeded', 'failed', 'cancelled']);
 export const STATUS_ICONS = { queued: '◷', running: '▶', succeeded: '✓', failed: '✗', cancelled: '⊘' };
 
 export const isStoppable = (task) => task.status === 'queued' || task.status === 'running';
+export const isRetryable = (task) => task.status === 'failed' || task.status === 'cancelled';
 
 export function formatSpan(ms) {
   if (!Number.isFinite(ms) || ms < 0) ms = 0;

@@ -1,8 +1,11 @@
 import { createApi } from './api.js';
 import { createAuth } from './auth.js';
 import { createCounts } from './counts.js';
-import { setText, showMessage } from './dom.js';
+import { el, setText, showMessage } from './dom.js';
 import { POLL_INTERVAL_MS, startLiveUpdates } from './live-updates.js';
+import { createQueuesPanel } from './queues-panel.js';
+import { createRetryTask } from './retry-task.js';
+import { createSchedulesPanel } from './schedules-panel.js';
 import { createStopTask } from './stop-task.js';
 import { BUILT_IN_TYPES, createSubmitForm } from './submit-form.js';
 import { createTaskDetail } from './task-detail.js';
@@ -25,11 +28,21 @@ const auth = createAuth({
 const api = createApi(auth);
 const counts = createCounts({ container: byId('counts'), note: byId('counts-note') });
 const chart = createThroughputChart({ container: byId('throughput-chart'), summary: byId('throughput-summary') });
+const actionResult = byId('action-result');
+const retryTask = createRetryTask({
+  api,
+  onChanged: (task) => taskChanged(task),
+  onBusy: () => list.refresh(),
+  onMessage: showNotice,
+  onDone: (message) => setText(actionResult, message),
+});
 const detail = createTaskDetail({
   dialog: byId('task-detail'),
   heading: byId('detail-heading'),
   body: byId('detail-body'),
+  message: byId('detail-message'),
   api,
+  onRetry: (task) => retryTask.retry(task),
 });
 
 const stopTask = createStopTask({
@@ -50,6 +63,14 @@ const list = createTaskList({
   isStopping: stopTask.isStopping,
   onOpen: (id) => detail.open(id),
   onStop: (task) => void stopTask.stop(task),
+  onRetry: async (task, { idButton, retryButton }) => {
+    const hadFocus = document.activeElement === retryButton;
+    const { queued } = await retryTask.retry(task);
+    // The Retry button leaves with the failed status: the focus goes to the row's id, which stays.
+    const focusLost = document.activeElement === retryButton || document.activeElement === document.body;
+    if (queued && hadFocus && focusLost && idButton.isConnected) idButton.focus();
+  },
+  isRetrying: retryTask.isRetrying,
   onError: (message) => showMessage(byId('list-error'), message),
 });
 
@@ -59,7 +80,48 @@ function taskChanged(task) {
   detail.changed(task.id);
 }
 
-const submitForm = createSubmitForm({ form: byId('submit-form'), api, onSubmitted: taskChanged });
+const submitForm = createSubmitForm({
+  form: byId('submit-form'),
+  api,
+  onSubmitted: (task) => {
+    taskChanged(task);
+    queues.sawQueue(task.queue);
+  },
+});
+
+/** The list's queue filter offers the queues GET /queues knows, keeping the current choice. */
+function showQueueNames(names) {
+  const filterSelect = byId('filters').elements.namedItem('queue');
+  const choice = filterSelect.value;
+  const options = ['', ...names, ...(choice && !names.includes(choice) ? [choice] : [])];
+  if ([...filterSelect.options].map((option) => option.value).join('\n') !== options.join('\n')) {
+    filterSelect.replaceChildren(...options.map((name) => el('option', { value: name }, name || 'any')));
+    filterSelect.value = choice;
+  }
+  submitForm.setQueues(names, byId('queue-names'));
+}
+
+const queues = createQueuesPanel({
+  list: byId('queue-list'),
+  statusLine: byId('queues-status'),
+  error: byId('queues-error'),
+  refreshButton: byId('queues-refresh'),
+  api,
+  onQueues: showQueueNames,
+});
+const schedules = createSchedulesPanel({
+  list: byId('schedule-list'),
+  statusLine: byId('schedules-status'),
+  error: byId('schedules-error'),
+  refreshButton: byId('schedules-refresh'),
+  api,
+  onOpenTask: (id) => detail.open(id),
+});
+/** Tasks changed somewhere: the panels read again, at most every 5 s (GET /queues counts the whole table). */
+function panelsChanged() {
+  queues.changed();
+  schedules.changed();
+}
 
 /** Counts without the stream: the service's counts route, if it has one. */
 async function pollCounts() {
@@ -110,10 +172,16 @@ function resync() {
 startLiveUpdates({
   auth,
   onTask: taskChanged,
-  onCounts: (current) => counts.show(current),
+  onCounts: (current) => {
+    counts.show(current);
+    panelsChanged();
+  },
   onThroughput: (point) => chart.add(point),
   onResync: resync,
-  onPoll: () => Promise.all([list.load(), pollCounts()]),
+  onPoll: () => {
+    panelsChanged();
+    return Promise.all([list.load(), pollCounts()]);
+  },
   onModeChange: (mode, reason) => {
     connection.dataset.mode = mode;
     if (mode === 'live') {
@@ -128,3 +196,5 @@ startLiveUpdates({
 
 void loadTypes();
 void list.load();
+void queues.load();
+void schedules.load();

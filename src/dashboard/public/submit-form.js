@@ -26,6 +26,8 @@ export function createSubmitForm({ form, api, onSubmitted }) {
   const payload = form.elements.namedItem('payload');
   const priority = form.elements.namedItem('priority');
   const runAt = form.elements.namedItem('runAt');
+  const queue = form.elements.namedItem('queue');
+  const key = form.elements.namedItem('key');
   const typeHint = form.querySelector('#submit-type-hint');
   const payloadError = form.querySelector('#submit-payload-error');
   const fieldError = form.querySelector('#submit-field-error');
@@ -51,9 +53,11 @@ export function createSubmitForm({ form, api, onSubmitted }) {
   function clearErrors() {
     showMessage(payloadError, '');
     showMessage(fieldError, '');
-    for (const input of [payload, priority, runAt]) input.removeAttribute('aria-invalid');
+    for (const input of [payload, priority, runAt, queue, key]) input.removeAttribute('aria-invalid');
     priority.removeAttribute('aria-describedby');
     runAt.removeAttribute('aria-describedby');
+    queue.removeAttribute('aria-describedby');
+    key.setAttribute('aria-describedby', 'submit-key-hint');
   }
 
   /** The body to send, or null after showing what is wrong. */
@@ -81,6 +85,9 @@ export function createSubmitForm({ form, api, onSubmitted }) {
       }
       submission.runAt = instant.toISOString();
     }
+    // Empty: the service's defaults (queue `default`, no key). The service checks the names themselves.
+    if (queue.value.trim()) submission.queue = queue.value.trim();
+    if (key.value) submission.key = key.value;
     return submission;
   }
 
@@ -93,17 +100,31 @@ export function createSubmitForm({ form, api, onSubmitted }) {
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     try {
-      const task = await api.submitTask(submission);
-      setText(result, `Task ${task.id} (${task.type}) submitted.`);
+      const { status, body: task } = await api.submitTask(submission);
+      setText(
+        result,
+        status === 200
+          ? `Nothing new was submitted: the existing task ${task.id} (${task.type}, ${task.status}) holds the key "${task.key}".`
+          : `Task ${task.id} (${task.type}) submitted.`,
+      );
       onSubmitted(task);
     } catch (error) {
-      showMessage(fieldError, `The service refused the task: ${error.message}`);
+      const message = `The service refused the task: ${error.message}`;
+      // 409: the key is held by a task with another body; 400 naming the queue or key: that field.
+      if (error.status === 409 && submission.key !== undefined) invalid(key, fieldError, message);
+      else if (error.status === 400 && /\bqueue\b/.test(error.message)) invalid(queue, fieldError, message);
+      else if (error.status === 400 && /\bkey\b/.test(error.message)) invalid(key, fieldError, message);
+      else showMessage(fieldError, message);
     } finally {
       button.disabled = false;
     }
   });
 
   return {
+    /** Offers the known queue names in the Queue field (a datalist: any other name can be typed). */
+    setQueues(names, datalist) {
+      datalist.replaceChildren(...names.map((name) => el('option', { value: name })));
+    },
     /** Fills the type menu (the form's and the list filter's) from the registered types. */
     setTypes(registered, filterSelect) {
       types = registered.length > 0 ? registered : BUILT_IN_TYPES;

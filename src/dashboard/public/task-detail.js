@@ -1,17 +1,39 @@
 import { el, setText } from './dom.js';
-import { formatSpan, formatTime, STATUS_ICONS } from './format.js';
+import { formatSpan, formatTime, isRetryable, STATUS_ICONS } from './format.js';
 
 /**
  * A task's detail in a dialog: payload, result or error, progress, timestamps and attempts, from
  * GET /tasks/:id (live events leave out payload and result). While it is open, a live change to the
  * task reads it again.
  */
-export function createTaskDetail({ dialog, heading, body, api }) {
+export function createTaskDetail({ dialog, heading, body, message, api, onRetry }) {
   let openId = null;
+  let shown = null; // the task as last rendered
   let reloadTimer = null;
   let opener = null;
+  const closeButton = dialog.querySelector('[data-close]');
+  const retryButton = dialog.querySelector('[data-retry]');
 
-  dialog.querySelector('[data-close]').addEventListener('click', () => dialog.close());
+  closeButton.addEventListener('click', () => dialog.close());
+  retryButton.addEventListener('click', async () => {
+    if (!shown || retryButton.getAttribute('aria-disabled') === 'true') return;
+    const id = shown.id;
+    retryButton.setAttribute('aria-disabled', 'true');
+    setText(retryButton, 'retrying…');
+    setText(message, '');
+    const { queued, error } = await onRetry(shown);
+    retryButton.removeAttribute('aria-disabled');
+    setText(retryButton, 'Retry');
+    if (openId !== id) return;
+    // A refusal is shown here too: the notice under the page's header is behind the dialog.
+    if (error) setText(message, `⚠ ${error}`);
+    if (queued) {
+      setText(message, `Task ${id} is queued again; its earlier attempts stay below.`);
+      // The Retry button goes away with the failed status: the focus goes to a control that stays.
+      closeButton.focus();
+      void load(id);
+    }
+  });
   dialog.addEventListener('close', () => {
     openId = null;
     if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
@@ -24,7 +46,10 @@ export function createTaskDetail({ dialog, heading, body, api }) {
   }
 
   function render(task, attempts) {
+    shown = task;
     setText(heading, `Task ${task.id}`);
+    retryButton.hidden = !isRetryable(task);
+    retryButton.setAttribute('aria-label', `Retry task ${task.id}`);
     const duration =
       task.startedAt && task.finishedAt ? formatSpan(Date.parse(task.finishedAt) - Date.parse(task.startedAt)) : '—';
     const status = el(
@@ -47,6 +72,7 @@ export function createTaskDetail({ dialog, heading, body, api }) {
         ...field('Type', task.type),
         ...field('Status', status),
         ...field('Queue', task.queue ?? 'default'),
+        ...(task.key ? field('Key', task.key) : []),
         ...field('Priority', String(task.priority)),
         ...field('Attempt', `${task.attempt} of at most ${task.maxAttempts}`),
         ...field('Timeout', task.timeoutMs === null ? 'none' : formatSpan(task.timeoutMs)),
@@ -69,16 +95,20 @@ export function createTaskDetail({ dialog, heading, body, api }) {
         el('h3', {}, 'Attempts'),
         el(
           'ol',
-          {},
-          ...attempts.map((attempt) => {
+          { class: 'attempts' },
+          ...attempts.map((attempt, index) => {
             const took = attempt.finishedAt
               ? ` (${formatSpan(Date.parse(attempt.finishedAt) - Date.parse(attempt.startedAt))})`
               : ', running';
             const error = attempt.error?.message ? `: ${attempt.error.message}` : '';
+            // A retry counts attempts from 1 again: an attempt number that does not go up marks one.
+            const retried = index > 0 && attempt.attempt <= attempts[index - 1].attempt;
             return el(
               'li',
-              {},
-              `${attempt.status ?? ''} on ${attempt.workerId ?? '—'}, started ${formatTime(attempt.startedAt)}${took}${error}`,
+              { 'data-status': attempt.status },
+              retried ? el('strong', { class: 'retried' }, '↻ Retried. ') : null,
+              el('strong', {}, `Attempt ${attempt.attempt ?? index + 1}: `),
+              `${STATUS_ICONS[attempt.status] ?? ''} ${attempt.status ?? ''} on ${attempt.workerId ?? '—'}, started ${formatTime(attempt.startedAt)}${took}${error}`,
             );
           }),
         ),
@@ -104,6 +134,9 @@ export function createTaskDetail({ dialog, heading, body, api }) {
     open(id) {
       opener = document.activeElement;
       openId = id;
+      shown = null;
+      retryButton.hidden = true;
+      setText(message, '');
       setText(heading, `Task ${id}`);
       body.replaceChildren(el('p', { class: 'hint' }, 'Loading…'));
       dialog.showModal();

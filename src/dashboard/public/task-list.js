@@ -22,11 +22,13 @@ export function createTaskList({
   isStopping,
   onOpen,
   onStop,
+  onRetry,
+  isRetrying,
   onError,
 }) {
   const rows = new Map(); // id -> row
   let tasks = []; // the page, newest first
-  let filters = { status: '', type: '' };
+  let filters = { status: '', type: '', queue: '' };
   let cursor = null; // null: the first page
   const previousCursors = [];
   let nextCursor = null;
@@ -36,7 +38,8 @@ export function createTaskList({
 
   const matches = (task) =>
     (!filters.status || filters.status.split(',').includes(task.status)) &&
-    (!filters.type || filters.type === task.type);
+    (!filters.type || filters.type === task.type) &&
+    (!filters.queue || filters.queue === (task.queue ?? 'default'));
 
   const withinPage = (task) => {
     const id = BigInt(task.id);
@@ -66,15 +69,15 @@ export function createTaskList({
     for (const task of tasks) {
       let row = rows.get(task.id);
       if (!row) {
-        row = createTaskRow(task, { onOpen, onStop });
+        row = createTaskRow(task, { onOpen, onStop, onRetry });
         rows.set(task.id, row);
       }
-      row.update(task, { stopping: isStopping(task.id) });
+      row.update(task, { stopping: isStopping(task.id), retrying: isRetrying(task.id) });
       if (row.element === position) position = position.nextElementSibling;
       else tbody.insertBefore(row.element, position);
     }
     if (tasks.length === 0) {
-      tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: '8' }, 'No tasks match these filters.')));
+      tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: '9' }, 'No tasks match these filters.')));
     }
     const page = previousCursors.length + 1;
     setText(
@@ -131,7 +134,11 @@ export function createTaskList({
 
   filtersForm.addEventListener('change', () => {
     const data = new FormData(filtersForm);
-    filters = { status: String(data.get('status') ?? ''), type: String(data.get('type') ?? '') };
+    filters = {
+      status: String(data.get('status') ?? ''),
+      type: String(data.get('type') ?? ''),
+      queue: String(data.get('queue') ?? ''),
+    };
     cursor = null;
     previousCursors.length = 0;
     void load();

@@ -1,11 +1,11 @@
 import { el, setText } from './dom.js';
-import { formatAge, formatDuration, isStoppable, STATUS_ICONS } from './format.js';
+import { formatAge, formatDuration, isRetryable, isStoppable, STATUS_ICONS } from './format.js';
 
 /**
  * One table row per task, updated in place: a live update changes the text of the cells that changed and
  * leaves the elements themselves (and so the keyboard focus on a Stop button) where they are.
  */
-export function createTaskRow(task, { onOpen, onStop }) {
+export function createTaskRow(task, { onOpen, onStop, onRetry }) {
   const idButton = el('button', { type: 'button', class: 'link' });
   idButton.addEventListener('click', () => onOpen(row.task.id));
   const statusBadge = el(
@@ -20,27 +20,34 @@ export function createTaskRow(task, { onOpen, onStop }) {
     if (stopButton.getAttribute('aria-disabled') === 'true') return;
     onStop(row.task);
   });
+  const retryButton = el('button', { type: 'button', class: 'retry' });
+  retryButton.addEventListener('click', () => {
+    if (retryButton.getAttribute('aria-disabled') === 'true') return;
+    onRetry(row.task, { idButton, retryButton });
+  });
   const age = el('time');
   const cells = {
     id: el('td', { 'data-cell': 'id', 'data-label': 'Id' }, idButton),
     type: el('td', { 'data-cell': 'type', 'data-label': 'Type' }),
+    queue: el('td', { 'data-cell': 'queue', 'data-label': 'Queue' }),
     status: el('td', { 'data-cell': 'status', 'data-label': 'Status' }, statusBadge),
     attempt: el('td', { 'data-cell': 'attempt', 'data-label': 'Attempt' }),
     worker: el('td', { 'data-cell': 'worker', 'data-label': 'Worker' }),
     age: el('td', { 'data-cell': 'age', 'data-label': 'Age' }, age),
     duration: el('td', { 'data-cell': 'duration', 'data-label': 'Duration' }),
-    actions: el('td', { 'data-cell': 'actions' }, stopButton),
+    actions: el('td', { 'data-cell': 'actions' }, stopButton, retryButton),
   };
   const element = el('tr', { 'data-task-id': task.id }, ...Object.values(cells));
   const row = { element, task, stopping: false };
 
-  row.update = (next, { stopping }) => {
+  row.update = (next, { stopping, retrying }) => {
     row.task = { ...row.task, ...next };
     row.stopping = stopping;
     const current = row.task;
     setText(idButton, current.id);
     idButton.setAttribute('aria-label', `Show task ${current.id}`);
     setText(cells.type, current.type);
+    setText(cells.queue, current.queue ?? 'default');
     statusBadge.dataset.status = current.status;
     setText(statusBadge.firstChild, STATUS_ICONS[current.status] ?? '?');
     setText(statusBadge.lastChild, current.status);
@@ -57,6 +64,16 @@ export function createTaskRow(task, { onOpen, onStop }) {
     if (cancelling) stopButton.setAttribute('aria-disabled', 'true');
     else stopButton.removeAttribute('aria-disabled');
     statusBadge.classList.toggle('is-cancelling', cancelling);
+
+    // Retry on failed and cancelled tasks: `retrying…` while the request is out.
+    retryButton.hidden = !isRetryable(current);
+    setText(retryButton, retrying ? 'retrying…' : 'Retry');
+    retryButton.setAttribute(
+      'aria-label',
+      retrying ? `Task ${current.id} is being retried` : `Retry task ${current.id}`,
+    );
+    if (retrying) retryButton.setAttribute('aria-disabled', 'true');
+    else retryButton.removeAttribute('aria-disabled');
   };
 
   row.refreshTimes = (now = Date.now()) => {
