@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { SchedulesModule } from '../src/schedules/schedules.module.js';
+import { SchedulesRepository } from '../src/schedules/schedules.repository.js';
 import { ProbeHandlersModule } from './support/probe-handlers.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
@@ -210,6 +211,24 @@ function nextNineAmInNewYork(now: Date): Date {
 }
 
 describe('schedule firing', () => {
+  it('waits a whole poll between passes while nothing is scheduled, and until the next run otherwise', async () => {
+    const database = await createTestDatabase();
+    const replica = await startTestApp(database.url, { WORKER_ENABLED: 'false' });
+    try {
+      const repository = replica.app.get(SchedulesRepository);
+      // Null, not 0: "due now" would make every replica run a pass every few milliseconds.
+      expect(await repository.msUntilNextDue()).toBeNull();
+      await replica.http
+        .post('/schedules')
+        .send({ name: 'yearly', cron: '0 0 1 1 *', task: { type: 'demo' } })
+        .expect(201);
+      expect(await repository.msUntilNextDue()).toBeGreaterThan(60_000);
+    } finally {
+      await replica.close();
+      await database.drop();
+    }
+  });
+
   it('submits each occurrence of an every-second schedule exactly once with three replicas', async () => {
     const database = await createTestDatabase();
     // API-only replicas: firing a schedule needs no worker, and the tasks stay queued to be counted.

@@ -127,5 +127,7 @@ export const ADVANCE_SCHEDULE = `
  * with), in ms; null when nothing is scheduled.
  */
 export const MS_UNTIL_NEXT_DUE = `
-  SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(next_run_at) - clock_timestamp())) * 1000)::float8 AS "ms"
+  SELECT CASE WHEN min(next_run_at) IS NULL THEN NULL
+              -- GREATEST skips nulls: without the CASE, no schedule at all would read as "due now".
+              ELSE GREATEST(0, EXTRACT(EPOCH FROM (min(next_run_at) - clock_timestamp())) * 1000)::float8 END AS "ms"
   FROM schedules WHERE NOT paused`;
