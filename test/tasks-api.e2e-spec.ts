@@ -288,6 +288,7 @@ describe('tasks API', () => {
       '201',
       '400',
       '401',
+      '409',
       '413',
       '429',
       '503',
@@ -304,9 +305,11 @@ describe('tasks API', () => {
       '503',
     ]);
     expect(Object.keys(document.paths['/tasks'].post.responses).sort()).toEqual([
+      '200',
       '201',
       '400',
       '401',
+      '409',
       '413',
       '429',
       '503',

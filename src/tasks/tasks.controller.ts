@@ -147,6 +147,11 @@ export class TasksController {
     type: ErrorDto,
     description: "An item's payload over PAYLOAD_LIMIT_BYTES, or a body over 8 MiB",
   })
+  @ApiConflictResponse({
+    type: ConflictErrorDto,
+    description:
+      "An item's idempotency key is held by a task with a different body (named by its index); nothing is stored",
+  })
   async submitBatch(@Body(TaskBatchPipe) submissions: CreateTaskDto[]): Promise<{ tasks: Task[] }> {
     return { tasks: (await this.tasks.submitMany(submissions)).map(({ task }) => task) };
   }
