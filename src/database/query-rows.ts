@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 
 /**
@@ -19,4 +20,12 @@ export async function queryRowsIn<T>(manager: EntityManager, sql: string, parame
   const runner = manager.queryRunner;
   if (!runner) throw new Error('queryRowsIn needs a transaction: an EntityManager with a query runner');
   return (await runner.query(sql, parameters, true)).records as T[];
+}
+
+/**
+ * The node-postgres pool TypeORM manages, for what TypeORM's query() cannot do: named prepared
+ * statements, and a statement without a query runner's checkout and release around it.
+ */
+export function pgPool(dataSource: DataSource): pg.Pool {
+  return (dataSource.driver as unknown as { master: pg.Pool }).master;
 }

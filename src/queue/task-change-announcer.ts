@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import { pgPool } from '../database/query-rows.js';
 import type { TaskStatus } from './task.js';
 import { ANNOUNCE_CHANGES, EVENT_IDS } from './task-queue.sql.js';
 
@@ -47,9 +47,7 @@ export class TaskChangeAnnouncer {
     }
     this.pending = new Map();
     try {
-      // The pool TypeORM manages, as the repository's hot statements use it.
-      const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
-      await pool.query(ANNOUNCE_CHANGES, [payloads]);
+      await pgPool(this.dataSource).query(ANNOUNCE_CHANGES, [payloads]);
     } catch (error) {
       this.logger.debug(`could not announce ${payloads.length} task change(s): ${(error as Error).message}`);
     }

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
-import { queryRows, queryRowsIn } from '../database/query-rows.js';
+import { pgPool, queryRows, queryRowsIn } from '../database/query-rows.js';
 import * as SQL from './task-queue.sql.js';
 
 /** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
@@ -251,8 +251,7 @@ export class TaskQueueRepository {
    * TypeORM's query() has no named statements.
    */
   private async prepared<T>(name: string, sql: string, parameters: unknown[]): Promise<T[]> {
-    const pool = (this.dataSource.driver as unknown as { master: pg.Pool }).master;
-    return (await pool.query<T & pg.QueryResultRow>({ name, text: sql, values: parameters })).rows;
+    return (await pgPool(this.dataSource).query<T & pg.QueryResultRow>({ name, text: sql, values: parameters })).rows;
   }
 
   private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {

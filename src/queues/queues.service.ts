@@ -22,7 +22,7 @@ export class QueuesService {
     const viewOf = (name: string): QueueView => {
       let view = views.get(name);
       if (!view) {
-        view = { name, paused: false, concurrency: null, counts: emptyCounts() };
+        view = unsettledQueue(name);
         views.set(name, view);
       }
       return view;
@@ -34,7 +34,7 @@ export class QueuesService {
   }
 
   async get(name: string): Promise<QueueView> {
-    return (await this.list()).find((view) => view.name === name) ?? this.unknownQueue(name);
+    return (await this.list()).find((view) => view.name === name) ?? unsettledQueue(name);
   }
 
   /** Stops claiming from the queue on every replica; tasks already running go on. */
@@ -56,12 +56,10 @@ export class QueuesService {
     this.logger.log(`queue ${name}: cluster-wide concurrency ${concurrency ?? 'unlimited'}`);
     return this.get(name);
   }
-
-  private unknownQueue(name: string): QueueView {
-    return { name, paused: false, concurrency: null, counts: emptyCounts() };
-  }
 }
 
-function emptyCounts(): Record<TaskStatus, number> {
-  return Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+/** A queue with no settings row and no tasks: unpaused, unlimited, empty. */
+function unsettledQueue(name: string): QueueView {
+  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
+  return { name, paused: false, concurrency: null, counts };
 }
