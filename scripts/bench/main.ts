@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { parseOptions } from './options.js';
 import type { BenchOptions } from './options.js';
-import { pgbenchCeiling, PGBENCH_DESCRIPTION } from './pgbench.js';
+import { findPgbench, pgbenchCeiling, PGBENCH_DESCRIPTION } from './pgbench.js';
 import { startBenchServer } from './postgres.js';
 import type { BenchServer } from './postgres.js';
 import { renderTables, medians, ratios, targetChecks, TASKSYSTEM } from './table.js';
@@ -100,6 +100,8 @@ async function main(): Promise<void> {
   let systems: QueueSystem[] = [];
   try {
     log(`server: ${server.description}`);
+    const pgbench = findPgbench();
+    if (!pgbench) log('pgbench: not installed (it comes with a PostgreSQL server package); the ceiling is left out');
     systems = await loadSystems(options);
     // One migrated template per system; each workload clones it, so no run sees another's rows.
     const templates = new Map<string, string>();
@@ -144,9 +146,11 @@ async function main(): Promise<void> {
             }
           });
 
-        await attempt('pgbench', async () => ({
-          pgbench: await pgbenchCeiling(server, options.pgbenchSeconds, options.pgbenchClients),
-        }));
+        if (pgbench) {
+          await attempt('pgbench', async () => ({
+            pgbench: await pgbenchCeiling(pgbench, server, options.pgbenchSeconds, options.pgbenchClients),
+          }));
+        }
         await onFreshStore('drain', (client) => drain(client, options.drainJobs, options.batchSize));
         await onFreshStore('enqueue-one', (client) => enqueueOne(client, options.enqueueOneJobs));
         await onFreshStore('enqueue-batch', (client) =>

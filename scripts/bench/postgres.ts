@@ -49,9 +49,9 @@ export async function startBenchServer(log: (message: string) => void): Promise<
   let url = process.env.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!url) {
-    const { startEmbeddedPostgres } = await fromDist<typeof import('../../src/database/embedded-postgres.js')>(
-      'database/embedded-postgres.js',
-    );
+    const { startEmbeddedPostgres } = await fromDist<
+      typeof import('../../src/dev/embedded-postgres/embedded-postgres.js')
+    >('dev/embedded-postgres/embedded-postgres.js');
     // fast: false — the peers' figures in BENCHMARKING.md are on a durable server; commits pay their fsync.
     const embedded = await startEmbeddedPostgres({
       dataDir: EMBEDDED_DATA_DIR,

@@ -26,9 +26,9 @@ const EMBEDDED_PORT = 54_349;
 export async function startServer(log: (message: string) => void): Promise<Server> {
   const url = process.env.DATABASE_URL;
   if (url) return { url, describe: `DATABASE_URL's server (${new URL(url).host})`, stop: () => Promise.resolve() };
-  const { startEmbeddedPostgres } = await fromDist<typeof import('../../src/database/embedded-postgres.js')>(
-    'database/embedded-postgres.js',
-  );
+  const { startEmbeddedPostgres } = await fromDist<
+    typeof import('../../src/dev/embedded-postgres/embedded-postgres.js')
+  >('dev/embedded-postgres/embedded-postgres.js');
   const embedded = await startEmbeddedPostgres({
     dataDir: resolve(PROJECT_ROOT, '.data', 'chaos-pg'),
     preferredPort: EMBEDDED_PORT,

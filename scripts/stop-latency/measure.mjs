@@ -21,7 +21,7 @@ import pg from 'pg';
 const dist = (file) => import(new URL(`../../dist/${file}`, import.meta.url).href);
 const { createApp } = await dist('app.setup.js');
 const { loadConfig } = await dist('config/app-config.js');
-const { startEmbeddedPostgres } = await dist('database/embedded-postgres.js');
+const { startEmbeddedPostgres } = await dist('dev/embedded-postgres/embedded-postgres.js');
 const { TaskHandler } = await dist('worker/task-handler.js');
 const { IsolatedThreads } = await dist('worker/isolated/isolated-threads.service.js');
 

@@ -10,14 +10,22 @@ import type { EventStreamClient } from './event-stream-client.js';
 const FLUSH_MS = 200;
 /** More changes than this in one period: clients are told to `resync` instead of sent each task. */
 const MAX_TASKS_PER_FLUSH = 500;
-/** Counts by status read the whole status index, so at most this often, and only after a change. */
-const COUNTS_EVERY_MS = 2000;
+/**
+ * Counts by status read the whole status index: after a change they are read and sent at most this often,
+ * or ten times as long as the last read took, whichever is longer, so a large table is not counted
+ * back to back.
+ */
+const COUNTS_MIN_GAP_MS = 500;
+const COUNTS_GAP_PER_READ_MS = 10;
 const THROUGHPUT_EVERY_MS = 1000;
 const KEEP_ALIVE_EVERY_MS = 15_000;
 /** Streams one replica serves at once; more are refused with 503. */
 export const MAX_STREAMS = 200;
 
 type FinishedCounts = Record<'succeeded' | 'failed' | 'cancelled', number>;
+type StatusCounts = Record<TaskStatus, number>;
+/** Counts as read when `changeGeneration` was `generation`: current until a later change is heard. */
+type CountsReading = { generation: number; counts: StatusCounts };
 
 /**
  * Feeds every open event stream of this replica from the task_events notifications, which every replica
@@ -32,8 +40,17 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
   private changed = new Set<string>();
   private tooManyChanges = false;
   private finished: FinishedCounts = { succeeded: 0, failed: 0, cancelled: 0 };
-  private countsStale = true;
-  private lastCounts: Record<TaskStatus, number> | undefined;
+  /**
+   * Bumped by every change this replica hears. Whoever reads the counts, and for whom, the streams are
+   * sent fresh counts until they have been sent those of the latest generation: reading them for one
+   * client or for `GET /tasks/counts` serves that reader, never stands in for the broadcast.
+   */
+  private changeGeneration = 0;
+  private latestCounts: CountsReading | undefined;
+  private broadcastGeneration = -1;
+  private lastBroadcastAt = 0;
+  private lastReadMs = 0;
+  private broadcastingCounts = false;
   private timers: NodeJS.Timeout[] = [];
   private flushing = false;
 
@@ -64,10 +81,8 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
    * Tasks per status: the counts last read if nothing changed since (this replica hears every change),
    * else read now. For `GET /tasks/counts`, which a page polls while its stream is down.
    */
-  async counts(): Promise<Record<TaskStatus, number>> {
-    if (this.lastCounts && !this.countsStale) return this.lastCounts;
-    const counts = await this.readCounts(true);
-    return counts!;
+  async counts(): Promise<StatusCounts> {
+    return (await this.currentCounts()).counts;
   }
 
   /** Adds a client: it first gets `resync` (load what to show) and the current counts, then the changes. */
@@ -75,8 +90,12 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     this.clients.add(client);
     if (this.clients.size === 1) this.startTimers();
     client.send('resync', {});
-    const counts = this.lastCounts && !this.countsStale ? this.lastCounts : await this.readCounts();
-    if (counts && this.clients.has(client)) client.send('counts', counts);
+    try {
+      const { counts } = await this.currentCounts();
+      if (this.clients.has(client)) client.send('counts', counts);
+    } catch (error) {
+      this.logger.warn(`could not count tasks for a new stream: ${(error as Error).message}`);
+    }
   }
 
   remove(client: EventStreamClient): void {
@@ -90,7 +109,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
 
   private readonly onChanged = (status: TaskStatus, ids: string[]): void => {
     if (status === 'succeeded' || status === 'failed' || status === 'cancelled') this.finished[status] += ids.length;
-    this.countsStale = true;
+    this.changeGeneration += 1;
     if (this.clients.size === 0 || this.tooManyChanges) return;
     for (const id of ids) this.changed.add(id);
     if (this.changed.size > MAX_TASKS_PER_FLUSH) {
@@ -101,7 +120,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Notifications were missed while the LISTEN connection was down: clients re-read what they show. */
   private readonly onReconnected = (): void => {
-    this.countsStale = true;
+    this.changeGeneration += 1;
     this.broadcast('resync', {});
   };
 
@@ -110,7 +129,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     this.timers = [
       setInterval(() => void this.flushChanges(), FLUSH_MS),
       setInterval(() => this.sendThroughput(), THROUGHPUT_EVERY_MS),
-      setInterval(() => void this.sendCounts(), COUNTS_EVERY_MS),
+      setInterval(() => void this.broadcastCounts(), FLUSH_MS),
       setInterval(() => this.clients.forEach((client) => client.keepAlive()), KEEP_ALIVE_EVERY_MS),
     ];
   }
@@ -148,26 +167,38 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     this.broadcast('throughput', { at: new Date().toISOString(), ...finished });
   }
 
-  private async sendCounts(): Promise<void> {
-    if (!this.countsStale) return;
-    const counts = await this.readCounts();
-    if (counts) this.broadcast('counts', counts);
+  /** Sends the counts to every stream when a change since the last ones sent has not been sent yet. */
+  private async broadcastCounts(): Promise<void> {
+    if (this.broadcastingCounts || this.broadcastGeneration === this.changeGeneration) return;
+    const gapMs = Math.max(COUNTS_MIN_GAP_MS, COUNTS_GAP_PER_READ_MS * this.lastReadMs);
+    if (Date.now() - this.lastBroadcastAt < gapMs) return;
+    this.broadcastingCounts = true;
+    try {
+      const { generation, counts } = await this.currentCounts();
+      this.broadcast('counts', counts);
+      this.broadcastGeneration = generation;
+      this.lastBroadcastAt = Date.now();
+    } catch (error) {
+      this.logger.warn(`could not count tasks: ${(error as Error).message}`);
+    } finally {
+      this.broadcastingCounts = false;
+    }
   }
 
-  /** Reads the counts; a failure is logged and gives undefined, or, with `rethrow`, is thrown. */
-  private async readCounts(rethrow = false): Promise<Record<TaskStatus, number> | undefined> {
-    this.countsStale = false;
-    try {
-      const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
-      for (const row of await this.queue.countByStatus()) counts[row.status] = row.count;
-      this.lastCounts = counts;
-      return counts;
-    } catch (error) {
-      this.countsStale = true;
-      if (rethrow) throw error;
-      this.logger.warn(`could not count tasks: ${(error as Error).message}`);
-      return undefined;
-    }
+  /** The counts read since the latest change heard, or read now. */
+  private async currentCounts(): Promise<CountsReading> {
+    const latest = this.latestCounts;
+    if (latest && latest.generation === this.changeGeneration) return latest;
+    // Taken before the read: a change heard while it runs makes this reading stale at once.
+    const generation = this.changeGeneration;
+    const startedAt = Date.now();
+    const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusCounts;
+    for (const row of await this.queue.countByStatus()) counts[row.status] = row.count;
+    this.lastReadMs = Date.now() - startedAt;
+    const reading = { generation, counts };
+    // Two reads can overlap; the one that began later saw more.
+    if (!this.latestCounts || this.latestCounts.generation <= generation) this.latestCounts = reading;
+    return reading;
   }
 
   private broadcast(event: string, data: unknown): void {

@@ -190,7 +190,7 @@ export class TasksController {
     description: [
       'Changes made on any replica, fed from PostgreSQL LISTEN/NOTIFY. Events:',
       '`task` (a task that changed: the task without `payload` and `result`),',
-      '`counts` (tasks per status, at most every 2 s after a change),',
+      '`counts` (tasks per status, on connect and within about half a second of a change, at most twice a second),',
       '`throughput` (`{"at", "succeeded", "failed", "cancelled"}`: tasks that ended in the second before `at`),',
       '`resync` (sent first, after the server missed notifications, and to a client too slow to keep up:',
       're-read what you show). A `: keep-alive` comment comes every 15 s.',

@@ -1,14 +1,8 @@
 import type { AddressInfo } from 'node:net';
+import sparticuzChromium from '@sparticuz/chromium';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestApp } from './test-app.js';
-
-/**
- * Debian's Chromium, driven by playwright-core (which ships no browser of its own). `.ci/run` installs it
- * when it is missing. The flags keep it headless, sandbox-free (CI runs as root) and quiet: no GPU, no
- * QUIC, no background traffic to Google.
- */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
 
 /**
  * A host name that the browser resolves to the test replicas' 127.0.0.1 but that, unlike localhost, is not a
@@ -16,6 +10,11 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
  */
 export const REMOTE_HOST = 'dashboard.test';
 
+/**
+ * Our own flags, not the package's `args` (those turn off web security and site isolation, which the
+ * tests of cross-origin behaviour rely on): headless, sandbox-free (CI runs as root) and quiet: no GPU,
+ * no QUIC, no background traffic to Google, which this machine's closed network refuses.
+ */
 const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -28,8 +27,18 @@ const CHROMIUM_ARGS = [
   `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`,
 ];
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/**
+ * The browser comes through `npm install`: the devDependency `@sparticuz/chromium` ships a Chromium build
+ * inside the package and unpacks it into the temporary folder on first use, so a fresh machine needs no
+ * browser installed by hand (playwright-core downloads none of its own). `CHROMIUM_PATH` picks another
+ * Chromium instead, e.g. Debian's `/usr/bin/chromium`.
+ */
+export async function chromiumExecutablePath(): Promise<string> {
+  return process.env.CHROMIUM_PATH || (await sparticuzChromium.executablePath());
+}
+
+export async function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: await chromiumExecutablePath(), args: CHROMIUM_ARGS });
 }
 
 /** The address a browser can reach a test replica at (startTestApp listens on a random port). */

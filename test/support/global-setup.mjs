@@ -16,7 +16,7 @@ export default async function globalSetup() {
 
   let server = process.env.DATABASE_URL;
   if (!server) {
-    const { startEmbeddedPostgres } = await import('../../dist/database/embedded-postgres.js');
+    const { startEmbeddedPostgres } = await import('../../dist/dev/embedded-postgres/embedded-postgres.js');
     const embedded = await startEmbeddedPostgres({
       dataDir: resolve('.data', 'test-pg'),
       preferredPort: 54_339,
