@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/dev/embedded-postgres/embedded-postgres.js';
-import type { Task } from '../src/queue/task.js';
+import type { Task } from '../src/task-store/task.js';
 import { freePort, startService } from './support/service-process.js';
 import type { ServiceProcess } from './support/service-process.js';
 import { createTestDatabase } from './support/test-database.js';

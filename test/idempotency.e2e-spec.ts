@@ -1,4 +1,4 @@
-import type { Task } from '../src/queue/task.js';
+import type { Task } from '../src/task-store/task.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';

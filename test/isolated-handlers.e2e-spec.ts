@@ -1,4 +1,4 @@
-import type { Task } from '../src/queue/task.js';
+import type { Task } from '../src/task-store/task.js';
 import { IsolatedThreads } from '../src/worker/isolated/isolated-threads.service.js';
 import { openEventStream } from './support/event-stream.js';
 import { IsolatedProbeHandlersModule } from './support/isolated-probe-handlers.js';

@@ -3,7 +3,7 @@ import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
-import type { Task } from '../src/queue/task.js';
+import type { Task } from '../src/task-store/task.js';
 
 /** Replicas come and go; the tasks stay in PostgreSQL, in their order, and nothing running is lost. */
 describe('restarting replicas', () => {

@@ -1,4 +1,4 @@
-import { TaskRetentionService } from '../src/queue/task-retention.service.js';
+import { TaskRetentionService } from '../src/maintenance/task-retention.service.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';

@@ -1,4 +1,4 @@
-import type { Task } from '../src/queue/task.js';
+import type { Task } from '../src/task-store/task.js';
 import { openEventStream } from './support/event-stream.js';
 import type { OpenEventStream, ServerSentEvent } from './support/event-stream.js';
 import { createTestDatabase } from './support/test-database.js';

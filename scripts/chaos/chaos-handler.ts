@@ -3,7 +3,7 @@ import { Inject, Injectable, Logger, Module } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import type { AppConfig } from '../../src/config/app-config.js';
-import type { Task } from '../../src/queue/task.js';
+import type { Task } from '../../src/task-store/task.js';
 import type { TaskContext, TaskHandler as Handler } from '../../src/worker/task-handler.js';
 import { CHAOS_TASK_TYPE, payloadProblems } from './chaos-payload.js';
 import type { ChaosPayload } from './chaos-payload.js';

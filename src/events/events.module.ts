@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
-import { QueueModule } from '../queue/queue.module.js';
+import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { TaskEventHub } from './task-event-hub.service.js';
 
 /** The live feed of task changes behind `GET /tasks/events`. */
 @Module({
-  imports: [QueueModule],
+  imports: [TaskStoreModule],
   providers: [TaskEventHub],
   exports: [TaskEventHub],
 })

@@ -1,9 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import type { TaskStatus } from '../queue/task.js';
-import { TASK_STATUSES } from '../queue/task.js';
-import { TaskNotificationsService } from '../queue/task-notifications.service.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import type { TaskStatus } from '../task-store/task.js';
+import { TASK_STATUSES } from '../task-store/task.js';
+import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 import type { EventStreamClient } from './event-stream-client.js';
 
 /** How often changed tasks are read and sent: one query per period per replica, however many clients. */
@@ -56,7 +56,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     private readonly notifications: TaskNotificationsService,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
   ) {}
 
   onModuleInit(): void {
@@ -151,7 +151,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     this.changed = new Set();
     this.flushing = true;
     try {
-      for (const task of await this.queue.getSummaries(ids)) this.broadcast('task', task);
+      for (const task of await this.tasks.getSummaries(ids)) this.broadcast('task', task);
     } catch (error) {
       this.logger.warn(`could not read changed tasks: ${(error as Error).message}; clients will resync`);
       this.tooManyChanges = true;
@@ -193,7 +193,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     const generation = this.changeGeneration;
     const startedAt = Date.now();
     const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusCounts;
-    for (const row of await this.queue.countByStatus()) counts[row.status] = row.count;
+    for (const row of await this.tasks.countByStatus()) counts[row.status] = row.count;
     this.lastReadMs = Date.now() - startedAt;
     const reading = { generation, counts };
     // Two reads can overlap; the one that began later saw more.

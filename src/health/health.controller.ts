@@ -2,7 +2,7 @@ import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { HealthCheckResult } from '@nestjs/terminus';
-import { TaskNotificationsService } from '../queue/task-notifications.service.js';
+import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
 
 const DATABASE_TIMEOUT_MS = 2000;
 

@@ -1,10 +1,10 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { QueueModule } from '../queue/queue.module.js';
+import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { HealthController } from './health.controller.js';
 
 @Module({
-  imports: [TerminusModule, QueueModule],
+  imports: [TerminusModule, TaskStoreModule],
   controllers: [HealthController],
 })
 export class HealthModule {}

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swa
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 import { WorkerSupervisor } from '../worker/worker-supervisor.service.js';
 import { TaskMetrics } from './task-metrics.js';
 
@@ -20,7 +20,7 @@ export class MetricsController {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: TaskMetrics,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
     private readonly supervisor: WorkerSupervisor,
   ) {}
 
@@ -32,7 +32,7 @@ export class MetricsController {
     this.metrics.running.set(this.supervisor.runningCount);
     if (Date.now() - this.depthReadAt > QUEUE_DEPTH_MAX_AGE_MS) {
       this.depthReadAt = Date.now();
-      for (const { status, count } of await this.queue.countLive()) this.metrics.queueDepth.set({ status }, count);
+      for (const { status, count } of await this.tasks.countLive()) this.metrics.queueDepth.set({ status }, count);
     }
     return this.metrics.registry.metrics();
   }

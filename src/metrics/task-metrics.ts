@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Task } from '../queue/task.js';
+import type { Task } from '../task-store/task.js';
 
 /**
  * Every metric TaskSystem exports, in a registry of this app's own (not prom-client's global one, so that

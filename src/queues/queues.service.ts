@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { TaskStatus } from '../queue/task.js';
-import { DEFAULT_QUEUE, TASK_STATUSES } from '../queue/task.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
-import type { QueueSettings } from '../queue/task-queue.repository.js';
+import type { TaskStatus } from '../task-store/task.js';
+import { DEFAULT_QUEUE, TASK_STATUSES } from '../task-store/task.js';
+import { TaskRepository } from '../task-store/task.repository.js';
+import { QueueSettingsRepository } from './queue-settings.repository.js';
+import type { QueueSettings } from './queue-settings.repository.js';
 
 export interface QueueView extends QueueSettings {
   counts: Record<TaskStatus, number>;
@@ -13,11 +14,14 @@ export interface QueueView extends QueueSettings {
 export class QueuesService {
   private readonly logger = new Logger(QueuesService.name);
 
-  constructor(private readonly queue: TaskQueueRepository) {}
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly settings: QueueSettingsRepository,
+  ) {}
 
   /** Every queue that has tasks or settings, and `default` always, by name. */
   async list(): Promise<QueueView[]> {
-    const [settings, counts] = await Promise.all([this.queue.queueSettings(), this.queue.countByQueue()]);
+    const [settings, counts] = await Promise.all([this.settings.list(), this.tasks.countByQueue()]);
     const views = new Map<string, QueueView>();
     const viewOf = (name: string): QueueView => {
       let view = views.get(name);
@@ -39,20 +43,20 @@ export class QueuesService {
 
   /** Stops claiming from the queue on every replica; tasks already running go on. */
   async pause(name: string): Promise<QueueView> {
-    await this.queue.setQueuePaused(name, true);
+    await this.settings.setPaused(name, true);
     this.logger.log(`queue ${name} paused`);
     return this.get(name);
   }
 
   async resume(name: string): Promise<QueueView> {
-    await this.queue.setQueuePaused(name, false);
+    await this.settings.setPaused(name, false);
     this.logger.log(`queue ${name} resumed`);
     return this.get(name);
   }
 
   /** Sets (or, with null, lifts) how many of the queue's tasks may run at once on all replicas together. */
   async limit(name: string, concurrency: number | null): Promise<QueueView> {
-    await this.queue.setQueueConcurrency(name, concurrency);
+    await this.settings.setConcurrency(name, concurrency);
     this.logger.log(`queue ${name}: cluster-wide concurrency ${concurrency ?? 'unlimited'}`);
     return this.get(name);
   }

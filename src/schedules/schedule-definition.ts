@@ -1,6 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { DEFAULT_QUEUE } from '../queue/task.js';
+import { DEFAULT_QUEUE } from '../task-store/task.js';
 import { isJsonObject, readCanonicalTask } from '../tasks/task-submission.js';
 import { canonicalTimeZone, cronProblems } from './cron-schedule.js';
 import { CreateScheduleDto, SCHEDULE_FIELDS } from './dto/create-schedule.dto.js';

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { QueueModule } from '../queue/queue.module.js';
+import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { WorkerModule } from '../worker/worker.module.js';
 import { CodeScheduleSync } from './code-schedule-sync.service.js';
 import { DeclaredSchedules } from './declared-schedules.js';
@@ -21,7 +21,7 @@ export class DeclaredSchedulesModule {}
  * start-up sync of the schedules declared in code with `SchedulesModule.forFeature`.
  */
 @Module({
-  imports: [DiscoveryModule, QueueModule, WorkerModule],
+  imports: [DiscoveryModule, TaskStoreModule, WorkerModule],
   controllers: [SchedulesController],
   providers: [SchedulesRepository, SchedulesService, ScheduleDefinitionPipe, ScheduleRunner, CodeScheduleSync],
 })

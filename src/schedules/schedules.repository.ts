@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { queryRows } from '../database/query-rows.js';
 import type { QueryRunner } from 'typeorm';
-import type { Task } from '../queue/task.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import type { Task } from '../task-store/task.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 import type { OverlapPolicy, Schedule, ScheduleDefinition, ScheduledTask } from './schedule.js';
 import * as SQL from './schedules.sql.js';
 
@@ -42,7 +42,7 @@ export type StoredDefinition = ScheduleDefinition & { nextRunAt: Date };
 export class SchedulesRepository {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly tasks: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
   ) {}
 
   list(): Promise<Schedule[]> {

@@ -1,7 +1,7 @@
 /**
  * Every SQL statement on the schedules table, named and explained. Only SchedulesRepository runs them.
- * One reads the tasks table, which TaskQueueRepository owns: CLAIM_DUE_SCHEDULES reads the status of each
- * schedule's last task (overlap `skip`). An occurrence's task is inserted by TaskQueueRepository.insertWith,
+ * One reads the tasks table, which TaskRepository owns: CLAIM_DUE_SCHEDULES reads the status of each
+ * schedule's last task (overlap `skip`). An occurrence's task is inserted by TaskRepository.insertWith,
  * inside the claim's transaction.
  */
 

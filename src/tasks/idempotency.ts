@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { NewTask, Task } from '../queue/task.js';
+import type { NewTask, Task } from '../task-store/task.js';
 
 /**
  * The fields of a resubmission that differ from the task already holding its idempotency key. A

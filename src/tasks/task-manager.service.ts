@@ -1,14 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import { isTerminal } from '../queue/task.js';
-import { DEFAULT_QUEUE } from '../queue/task.js';
-import type { NewTask, Task, TaskAttempt, TaskStatus } from '../queue/task.js';
+import { isTerminal } from '../task-store/task.js';
+import { DEFAULT_QUEUE } from '../task-store/task.js';
+import type { NewTask, Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
 import { isUniqueViolation } from '../database/database-errors.js';
-import type { StoredTask } from '../queue/task-queue.repository.js';
+import type { StoredTask } from '../task-store/task.repository.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
-import { TaskNotificationsService } from '../queue/task-notifications.service.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 import { describeOutcome } from '../worker/outcome-log.js';
 import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
 import { TaskInputChecker } from '../worker/task-input.checker.js';
@@ -39,7 +39,7 @@ export class TaskManagerService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
     private readonly handlers: TaskHandlerRegistry,
     private readonly notifications: TaskNotificationsService,
     private readonly metrics: TaskMetrics,
@@ -77,10 +77,10 @@ export class TaskManagerService {
 
   private async store(tasks: NewTask[]): Promise<StoredTask[]> {
     const stored = tasks.some((task) => task.key !== null)
-      ? await this.queue.insertWithKeys(tasks, this.config.idempotencyWindowMs, (results) =>
+      ? await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, (results) =>
           refuseReusedKeys(tasks, results),
         )
-      : (await this.queue.insert(tasks)).map((task) => ({ task, created: true }));
+      : (await this.tasks.insert(tasks)).map((task) => ({ task, created: true }));
     for (const { task, created } of stored) if (created) this.metrics.submitted.inc({ type: task.type });
     return stored;
   }
@@ -88,7 +88,7 @@ export class TaskManagerService {
   async list(query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // One row more than asked tells whether there is a next page without a count query.
-    const tasks = await this.queue.list({
+    const tasks = await this.tasks.list({
       statuses: query.status ?? null,
       type: query.type ?? null,
       queue: query.queue ?? null,
@@ -104,7 +104,7 @@ export class TaskManagerService {
   async retry(id: string): Promise<Task> {
     let task: Task | undefined;
     try {
-      task = await this.queue.retry(id);
+      task = await this.tasks.retry(id);
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const { key } = await this.get(id);
@@ -127,13 +127,13 @@ export class TaskManagerService {
 
   /** Every attempt of a task, oldest first. */
   async attempts(id: string): Promise<TaskAttempt[]> {
-    const attempts = await this.queue.attempts(id);
+    const attempts = await this.tasks.attempts(id);
     if (attempts.length === 0) await this.get(id); // 404 for an unknown task; a known one may have none yet
     return attempts;
   }
 
   async get(id: string): Promise<Task> {
-    const task = await this.queue.get(id);
+    const task = await this.tasks.get(id);
     if (!task) throw new TaskDomainError('TASK_NOT_FOUND', `task ${id} does not exist`);
     return task;
   }
@@ -144,7 +144,7 @@ export class TaskManagerService {
    */
   async stop(id: string, waitMs = DEFAULT_STOP_WAIT_MS): Promise<StopOutcome> {
     const askedAt = Date.now();
-    const task = await this.queue.requestStop(id);
+    const task = await this.tasks.requestStop(id);
     if (!task) {
       const existing = await this.get(id);
       throw new TaskDomainError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);

@@ -1,4 +1,4 @@
-import type { Task } from '../queue/task.js';
+import type { Task } from '../task-store/task.js';
 
 /** Every way a task operation can be refused. The HTTP status of each lives in one switch (http-error.filter.ts). */
 export type TaskErrorCode =

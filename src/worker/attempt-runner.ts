@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { TaskProgress } from '../queue/task.js';
+import type { TaskProgress } from '../task-store/task.js';
 import { ProgressReporter } from './progress-reporter.js';
 import type { TaskAbortReason } from './task-abort-reason.js';
 import { isTerminable } from './task-handler.js';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
-import type { Task } from '../queue/task.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
-import type { AttemptOutcome } from '../queue/task-queue.repository.js';
+import type { Task } from '../task-store/task.js';
+import { TaskRepository } from '../task-store/task.repository.js';
+import type { AttemptOutcome } from '../task-store/task.repository.js';
 
 interface PendingOutcome {
   outcome: AttemptOutcome;
@@ -25,7 +25,7 @@ export class OutcomeBatcher {
   private scheduled = false;
   private writing = false;
 
-  constructor(private readonly queue: TaskQueueRepository) {}
+  constructor(private readonly tasks: TaskRepository) {}
 
   /** Resolves with the task as written, or undefined when the attempt was no longer ours. */
   write(outcome: AttemptOutcome): Promise<Task | undefined> {
@@ -56,7 +56,7 @@ export class OutcomeBatcher {
 
   private async store(batch: PendingOutcome[]): Promise<void> {
     try {
-      const written = await this.queue.finishMany(batch.map(({ outcome }) => outcome));
+      const written = await this.tasks.finishMany(batch.map(({ outcome }) => outcome));
       const byId = new Map(written.map((task) => [task.id, task]));
       for (const { outcome, resolve } of batch) resolve(byId.get(outcome.held.id));
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Task } from '../queue/task.js';
+import type { Task } from '../task-store/task.js';
 import { describeOutcome } from './outcome-log.js';
 
 const task = (fields: Partial<Task>): Task =>

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { TaskProgress } from '../queue/task.js';
+import type { TaskProgress } from '../task-store/task.js';
 import { ProgressReporter, toTaskProgress } from './progress-reporter.js';
 
 /** A save() that records each write and answers as told: at once by default, or when `answer()` is called. */

@@ -1,4 +1,4 @@
-import type { TaskProgress } from '../queue/task.js';
+import type { TaskProgress } from '../task-store/task.js';
 
 /** Longest progress message stored; a longer one is refused rather than cut, so the handler's author notices. */
 export const MAX_PROGRESS_MESSAGE_LENGTH = 500;

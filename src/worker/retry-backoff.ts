@@ -1,5 +1,5 @@
 /**
- * Delay before attempt `failedAttempt + 1`: exponential from `baseMs`, capped at `maxMs`, with "full
+ * Delay before attempt `failedAttempt + 1`: exponential from `baseMs`, capped at `maxMs`, with "equal
  * jitter" (a uniform pick between half and all of it) so that tasks that failed together do not all
  * retry in the same instant.
  */

@@ -1,5 +1,5 @@
-import type { Task } from '../queue/task.js';
-import type { HeldAttempt } from '../queue/task-queue.repository.js';
+import type { Task } from '../task-store/task.js';
+import type { HeldAttempt } from '../task-store/task.repository.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Task } from '../queue/task.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
-import type { Claim } from '../queue/task-queue.repository.js';
+import type { Task } from '../task-store/task.js';
+import { TaskRepository } from '../task-store/task.repository.js';
+import type { Claim } from '../task-store/task.repository.js';
+import { QueueSettingsRepository } from '../queues/queue-settings.repository.js';
 
 /**
  * Decides how a replica claims work for its free slots, queue by queue. Queues with a limit — a
@@ -18,7 +19,8 @@ export class TaskClaimer {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
+    private readonly queueSettings: QueueSettingsRepository,
   ) {}
 
   /**
@@ -39,14 +41,14 @@ export class TaskClaimer {
       const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));
       if (room <= 0) continue;
       const offered = free.splice(0, room);
-      const taken = await this.queue.claimFromQueue(claim(offered), queue);
+      const taken = await this.tasks.claimFromQueue(claim(offered), queue);
       const used = new Set(taken.map((task) => slotOf(task)));
       free.unshift(...offered.filter((slot) => !used.has(slot)));
       claimed.push(...taken);
     }
     if (free.length > 0) {
       const works = this.config.workerQueues === null ? null : [...this.config.workerQueues.keys()];
-      claimed.push(...(await this.queue.claim(claim(free), works, [...ownLimits.keys()])));
+      claimed.push(...(await this.tasks.claim(claim(free), works, [...ownLimits.keys()])));
     }
     return claimed;
   }
@@ -66,7 +68,7 @@ export class TaskClaimer {
 
   private async clusterLimitedQueues(): Promise<string[]> {
     if (Date.now() - this.limited.readAt >= this.config.pollIntervalMs) {
-      const settings = await this.queue.queueSettings();
+      const settings = await this.queueSettings.list();
       this.limited = {
         readAt: Date.now(),
         queues: settings.filter((queue) => queue.concurrency !== null).map((queue) => queue.name),

@@ -1,6 +1,6 @@
 import type { ResourceLimits } from 'node:worker_threads';
 import { DiscoveryService } from '@nestjs/core';
-import type { Task, TaskProgress } from '../queue/task.js';
+import type { Task, TaskProgress } from '../task-store/task.js';
 
 /** What a handler is given for one attempt, inline or in a worker thread alike. */
 export interface TaskContext {

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
-import type { Task, TaskError } from '../queue/task.js';
+import type { Task, TaskError } from '../task-store/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { describeOutcome } from './outcome-log.js';
 import { retryDelayMs } from './retry-backoff.js';
@@ -20,11 +20,11 @@ const WRITE_RETRY_MAX_MS = 5000;
  */
 @Injectable()
 export class TaskOutcomeWriter {
-  private readonly logger = new Logger('WorkerSupervisor');
+  private readonly logger = new Logger(TaskOutcomeWriter.name);
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
     private readonly metrics: TaskMetrics,
     private readonly outcomes: OutcomeBatcher,
   ) {}
@@ -60,7 +60,7 @@ export class TaskOutcomeWriter {
   /** One try at the write that fits the outcome. Returns the task as written, or undefined if no longer ours. */
   private async store(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<Task | undefined> {
     const { held, signal } = attempt;
-    if (attempt.abortKind === 'shutdown') return this.queue.release(held);
+    if (attempt.abortKind === 'shutdown') return this.tasks.release(held);
     if (attempt.abortKind === 'timeout') {
       return this.fail(attempt, toTaskError(signal.reason), outcome.ok ? false : outcome.abandoned);
     }

@@ -3,10 +3,10 @@ import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Task } from '../queue/task.js';
-import { TaskNotificationsService } from '../queue/task-notifications.service.js';
+import type { Task } from '../task-store/task.js';
+import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
@@ -53,7 +53,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
     private readonly notifications: TaskNotificationsService,
     private readonly handlers: TaskHandlerRegistry,
     private readonly outcomes: TaskOutcomeWriter,
@@ -165,7 +165,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     entry.finished = runAttempt(attempt, handler, {
       cancelGraceMs: this.config.cancelGraceMs,
       logger: this.logger,
-      saveProgress: (progress) => this.queue.saveProgress(attempt.held, progress),
+      saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
     })
       .then((outcome) => {
         entry.handlerDone = true;
@@ -200,7 +200,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     const attempts = [...this.running.values()].map(({ attempt }) => attempt);
     if (attempts.length === 0) return;
     try {
-      const renewed = await this.queue.renewLeases(
+      const renewed = await this.tasks.renewLeases(
         attempts.map((attempt) => attempt.held),
         this.config.leaseMs,
       );

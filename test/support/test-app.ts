@@ -5,7 +5,7 @@ import type TestAgent from 'supertest/lib/agent.js';
 import { createApp } from '../../src/app.setup.js';
 import { loadConfig } from '../../src/config/app-config.js';
 import type { AppConfig } from '../../src/config/app-config.js';
-import type { Task } from '../../src/queue/task.js';
+import type { Task } from '../../src/task-store/task.js';
 import { waitFor } from './wait-for.js';
 
 export interface TestApp {

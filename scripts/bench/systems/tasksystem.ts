@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
-import type { NewTask } from '../../../src/queue/task.js';
-import type { TaskQueueRepository as Repository } from '../../../src/queue/task-queue.repository.js';
+import type { NewTask } from '../../../src/task-store/task.js';
+import type { TaskRepository as Repository } from '../../../src/task-store/task.repository.js';
 import { BenchHandlersModule, benchHooks } from '../bench-handlers.js';
 import { fromDist } from '../from-dist.js';
 import type { BenchPayload, QueueClient, QueueSystem } from './system.js';
@@ -10,8 +10,8 @@ import type { BenchPayload, QueueClient, QueueSystem } from './system.js';
 const { createApp } = await fromDist<typeof import('../../../src/app.setup.js')>('app.setup.js');
 const { loadConfig } = await fromDist<typeof import('../../../src/config/app-config.js')>('config/app-config.js');
 const { migrateDatabase } = await fromDist<typeof import('../../../src/database/migrate.js')>('database/migrate.js');
-const { TaskQueueRepository } = await fromDist<typeof import('../../../src/queue/task-queue.repository.js')>(
-  'queue/task-queue.repository.js',
+const { TaskRepository } = await fromDist<typeof import('../../../src/task-store/task.repository.js')>(
+  'task-store/task.repository.js',
 );
 
 const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
@@ -38,7 +38,7 @@ export async function buildReplica(databaseUrl: string, environment: Record<stri
   const app = await createApp(config, [BenchHandlersModule]);
   const replica: Replica = {
     app,
-    repository: app.get(TaskQueueRepository),
+    repository: app.get(TaskRepository),
     async start(listen = false) {
       if (!listen) return void (await app.init());
       await app.listen(0, '127.0.0.1');
@@ -95,7 +95,7 @@ export class TasksTableProbe {
 }
 
 /**
- * TaskSystem as a library: jobs go in through TaskQueueRepository.insert (what POST /tasks calls after its
+ * TaskSystem as a library: jobs go in through TaskRepository.insert (what POST /tasks calls after its
  * checks), from an API-only replica; the workers are a second replica in this process.
  */
 export function taskSystem(concurrency: number): QueueSystem {

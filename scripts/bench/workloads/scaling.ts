@@ -5,7 +5,7 @@ import pg from 'pg';
 import { fromDist } from '../from-dist.js';
 import { perSecond, sleep, withTimeout } from '../stats.js';
 
-const SQL = await fromDist<typeof import('../../../src/queue/task-queue.sql.js')>('queue/task-queue.sql.js');
+const SQL = await fromDist<typeof import('../../../src/task-store/task.sql.js')>('task-store/task.sql.js');
 const REPLICA = fileURLToPath(new URL('../replica.js', import.meta.url));
 
 function nextMessage(child: ChildProcess, expected: string): Promise<void> {

@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { TASK_STATUSES } from '../../queue/task.js';
-import type { TaskStatus } from '../../queue/task.js';
+import { TASK_STATUSES } from '../../task-store/task.js';
+import type { TaskStatus } from '../../task-store/task.js';
 import { IsTaskId } from '../task-id.js';
 import { QUEUE_NAME, QUEUE_NAME_MESSAGE } from './create-task.dto.js';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { TASK_STATUSES } from '../../queue/task.js';
-import type { TaskStatus } from '../../queue/task.js';
+import { TASK_STATUSES } from '../../task-store/task.js';
+import type { TaskStatus } from '../../task-store/task.js';
 
 /** "Any JSON value" in the OpenAPI document (a bare `type: object` would make clients refuse strings and arrays). */
 type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean';

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { ResourceLimits } from 'node:worker_threads';
-import type { Task, TaskProgress } from '../../queue/task.js';
+import type { Task, TaskProgress } from '../../task-store/task.js';
 import { fromErrorData, toErrorData } from './thread-protocol.js';
 import type { FromThread, ThreadData, ToThread } from './thread-protocol.js';
 

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import type { TaskProgress } from '../../queue/task.js';
+import type { TaskProgress } from '../../task-store/task.js';
 import { ThreadProgress } from './thread-progress.js';
 
 describe('ThreadProgress', () => {

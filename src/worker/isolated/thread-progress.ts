@@ -1,4 +1,4 @@
-import type { TaskProgress } from '../../queue/task.js';
+import type { TaskProgress } from '../../task-store/task.js';
 
 /**
  * Spacing of progress messages from a thread to the main thread. The main thread stores at most one value

@@ -1,4 +1,4 @@
-import type { Task, TaskProgress } from '../../queue/task.js';
+import type { Task, TaskProgress } from '../../task-store/task.js';
 
 /**
  * The messages between the main thread and a task's worker thread. Everything crosses by structured clone,

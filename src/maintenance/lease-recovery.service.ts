@@ -4,7 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
-import { TaskQueueRepository } from '../queue/task-queue.repository.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 
 const RECOVERY_INTERVAL = 'lease-recovery';
 /** Rows taken back per statement; a bigger backlog is worked through in further rounds at once. */
@@ -22,7 +22,7 @@ export class LeaseRecoveryService implements OnApplicationBootstrap {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
     private readonly scheduler: SchedulerRegistry,
     private readonly metrics: TaskMetrics,
   ) {}
@@ -42,7 +42,7 @@ export class LeaseRecoveryService implements OnApplicationBootstrap {
     let total = 0;
     try {
       for (;;) {
-        const rescued = await this.queue.rescueExpiredLeases(RESCUE_BATCH);
+        const rescued = await this.tasks.rescueExpiredLeases(RESCUE_BATCH);
         for (const task of rescued) {
           this.metrics.leaseRecoveries.inc({ status: task.status });
           this.logger.warn(

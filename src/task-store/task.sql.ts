@@ -1,5 +1,5 @@
 /**
- * Every SQL statement on the tasks table, named and explained. Only TaskQueueRepository runs them.
+ * Every SQL statement on the tasks table, named and explained. Only TaskRepository runs them.
  *
  * Notification channels (a NOTIFY is delivered at commit; it is a hint that lowers latency, the table
  * stays the truth, and pollers and heartbeats re-read it):
@@ -149,21 +149,6 @@ export const CLAIM_FROM_QUEUE = `
     FOR UPDATE SKIP LOCKED
   )
   ${TAKE_CANDIDATES}`;
-
-/** Every queue's settings (only queues that were paused or limited have a row). */
-export const LIST_QUEUE_SETTINGS = `SELECT name, paused, concurrency FROM queues ORDER BY name`;
-
-/** Pause ($2 true) or resume ($2 false) queue $1. Claims read it in their own statement. */
-export const SET_QUEUE_PAUSED = `
-  INSERT INTO queues (name, paused) VALUES ($1, $2)
-  ON CONFLICT (name) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now()
-  RETURNING name, paused, concurrency`;
-
-/** Set ($2) or lift ($2 null) the cluster-wide concurrency limit of queue $1. */
-export const SET_QUEUE_CONCURRENCY = `
-  INSERT INTO queues (name, concurrency) VALUES ($1, $2)
-  ON CONFLICT (name) DO UPDATE SET concurrency = EXCLUDED.concurrency, updated_at = now()
-  RETURNING name, paused, concurrency`;
 
 /**
  * Tasks per queue and status, for GET /queues. It reads the whole table, history included (a sequential

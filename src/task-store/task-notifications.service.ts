@@ -7,7 +7,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import type { TaskStatus } from './task.js';
 import { TASK_STATUSES } from './task.js';
-import { CHANNELS } from './task-queue.sql.js';
+import { CHANNELS } from './task.sql.js';
 
 type NotificationEvents = {
   /** These tasks changed, on any replica, and are now in `status`. */

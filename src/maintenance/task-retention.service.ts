@@ -3,8 +3,8 @@ import type { OnApplicationBootstrap } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { TaskStatus } from './task.js';
-import { TaskQueueRepository } from './task-queue.repository.js';
+import type { TaskStatus } from '../task-store/task.js';
+import { TaskRepository } from '../task-store/task.repository.js';
 
 const RETENTION_INTERVAL = 'task-retention';
 const RETENTION_EVERY_MS = 60_000;
@@ -23,7 +23,7 @@ export class TaskRetentionService implements OnApplicationBootstrap {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queue: TaskQueueRepository,
+    private readonly tasks: TaskRepository,
     private readonly scheduler: SchedulerRegistry,
   ) {}
 
@@ -52,7 +52,7 @@ export class TaskRetentionService implements OnApplicationBootstrap {
       for (const { statuses, retentionMs, name } of this.rules) {
         let deletedHere = 0;
         for (;;) {
-          const deleted = await this.queue.deleteExpiredHistory(retentionMs, DELETE_BATCH, statuses);
+          const deleted = await this.tasks.deleteExpiredHistory(retentionMs, DELETE_BATCH, statuses);
           deletedHere += deleted;
           if (deleted < DELETE_BATCH) break;
         }

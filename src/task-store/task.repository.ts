@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
 import { pgPool, queryRows, queryRowsIn } from '../database/query-rows.js';
-import * as SQL from './task-queue.sql.js';
+import * as SQL from './task.sql.js';
 
 /** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
 export interface HeldAttempt {
@@ -20,14 +20,6 @@ export interface Claim {
   freeSlots: number[];
   replicaId: string;
   leaseMs: number;
-}
-
-/** A queue's settings; a queue without a row is unpaused and unlimited. */
-export interface QueueSettings {
-  name: string;
-  paused: boolean;
-  /** Tasks of this queue running at once on all replicas together, at most; null: no limit. */
-  concurrency: number | null;
 }
 
 /** A submitted task as stored: new, or (`created` false) the task that already held its idempotency key. */
@@ -53,9 +45,9 @@ export interface ListFilter {
   limit: number;
 }
 
-/** The only code that talks SQL to the tasks table. The statements themselves live in task-queue.sql.ts. */
+/** The only code that talks SQL to the tasks table. The statements themselves live in task.sql.ts. */
 @Injectable()
-export class TaskQueueRepository {
+export class TaskRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly announcer: TaskChangeAnnouncer,
@@ -137,20 +129,6 @@ export class TaskQueueRepository {
     });
     this.announcer.changed(claimed);
     return claimed;
-  }
-
-  queueSettings(): Promise<QueueSettings[]> {
-    return this.rows<QueueSettings>(SQL.LIST_QUEUE_SETTINGS, []);
-  }
-
-  async setQueuePaused(queue: string, paused: boolean): Promise<QueueSettings> {
-    const [settings] = await this.rows<QueueSettings>(SQL.SET_QUEUE_PAUSED, [queue, paused]);
-    return settings;
-  }
-
-  async setQueueConcurrency(queue: string, concurrency: number | null): Promise<QueueSettings> {
-    const [settings] = await this.rows<QueueSettings>(SQL.SET_QUEUE_CONCURRENCY, [queue, concurrency]);
-    return settings;
   }
 
   countByQueue(): Promise<{ queue: string; status: TaskStatus; count: number }[]> {

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { pgPool } from '../database/query-rows.js';
 import type { TaskStatus } from './task.js';
-import { ANNOUNCE_CHANGES, EVENT_IDS } from './task-queue.sql.js';
+import { ANNOUNCE_CHANGES, EVENT_IDS } from './task.sql.js';
 
 /**
  * How long changes gather before they are announced. Short next to what a person watching the
