@@ -25,22 +25,30 @@ export async function placeWithinReach(
   wanted: Placement,
   log: (message: string) => void,
 ): Promise<Placement> {
-  const { dataDir, binaries } = wanted;
-  const blocked = firstUnreachable(user, [path.dirname(dataDir), binaries.postgres, binaries.initdb]);
-  if (!blocked) return wanted;
+  const dataBlockedAt = firstUnreachable(user, [path.dirname(wanted.dataDir)]);
+  const programsBlockedAt = firstUnreachable(user, [wanted.binaries.postgres, wanted.binaries.initdb]);
+  if (!dataBlockedAt && !programsBlockedAt) return wanted;
   await ensureRootFolder(WITHIN_REACH);
-  const stillBlocked = firstUnreachable(user, [WITHIN_REACH]);
-  if (stillBlocked) {
-    throw new Error(`The OS user "postgres" can enter neither ${blocked} nor ${stillBlocked}; run as another user`);
+  const shelterBlockedAt = firstUnreachable(user, [WITHIN_REACH]);
+  if (shelterBlockedAt) {
+    throw new Error(
+      `The OS user "postgres" can enter neither ${dataBlockedAt ?? programsBlockedAt} nor ${shelterBlockedAt}; ` +
+        'run as another user than root',
+    );
   }
-  const placed = {
-    dataDir: path.join(WITHIN_REACH, `cluster-${digest(dataDir)}`),
-    binaries: await copyBinaries(binaries),
-  };
-  log(
-    `The OS user "postgres" cannot enter ${blocked}: the cluster of ${dataDir} is kept in ${placed.dataDir}, ` +
-      `with PostgreSQL's programs copied beside it`,
-  );
+  const placed = { ...wanted };
+  if (programsBlockedAt) {
+    placed.binaries = await copyBinaries(wanted.binaries);
+    log(
+      `The OS user "postgres" cannot enter ${programsBlockedAt}: PostgreSQL's programs are copied to ${WITHIN_REACH}`,
+    );
+  }
+  if (dataBlockedAt) {
+    placed.dataDir = path.join(WITHIN_REACH, `cluster-${digest(wanted.dataDir)}`);
+    log(
+      `The OS user "postgres" cannot enter ${dataBlockedAt}: the cluster of ${wanted.dataDir} is kept in ${placed.dataDir}`,
+    );
+  }
   return placed;
 }
 
