@@ -1,20 +1,17 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule, Type } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuthModule } from './auth/auth.module.js';
 import type { AppConfig } from './config/app-config.js';
-import { ConfigModule } from './config/config.module.js';
-import { DashboardModule } from './dashboard/dashboard.module.js';
-import { dataSourceOptions } from './database/data-source-options.js';
 import { HandlersModule } from './handlers/handlers.module.js';
 import { HealthModule } from './health/health.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
-import { QueuesModule } from './queues/queues.module.js';
-import { SchedulesModule } from './schedules/schedules.module.js';
-import { TasksModule } from './tasks/tasks.module.js';
+import { TaskSystemModule } from './module/task-system.module.js';
 
-/** Wires the modules. Built from an already-validated config, so tests can run several apps in one process. */
+/**
+ * The deployable service: TaskSystemModule, as any application embeds it, with everything on (the REST
+ * API at the root, the dashboard, the worker unless WORKER_ENABLED=false, the schedule runner), the task
+ * types we ship, health checks and /metrics. Built from an already-validated config, so tests can run
+ * several replicas in one process.
+ */
 @Module({})
 export class AppModule {
   static forRoot(config: AppConfig, extraModules: (Type | DynamicModule)[] = []): DynamicModule {
@@ -22,21 +19,17 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ConfigModule.forRoot(config),
-        AuthModule,
-        TypeOrmModule.forRoot({
-          ...dataSourceOptions(config.databaseUrl, config.databasePoolSize),
-          retryAttempts: 3,
-          retryDelay: 1000,
+        TaskSystemModule.forRoot({
+          databaseUrl: config.databaseUrl,
+          settings: config,
+          worker: config.workerEnabled,
+          http: { path: '' },
+          dashboard: true,
+          schedules: true,
         }),
-        ScheduleModule.forRoot(),
         HandlersModule,
-        TasksModule,
-        QueuesModule,
         HealthModule,
         MetricsModule,
-        DashboardModule,
-        SchedulesModule,
         ...extraModules,
       ],
     };

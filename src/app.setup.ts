@@ -5,7 +5,6 @@ import helmet from 'helmet';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
-import { migrateDatabase } from './database/migrate.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { jsonBodyParser } from './http/json-body.middleware.js';
 import { requestId } from './http/request-id.middleware.js';
@@ -30,13 +29,12 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
 };
 
 /**
- * Migrates the database, then builds the whole HTTP application (not yet listening). main.ts and the
+ * Builds the whole HTTP application (not yet listening); TaskSystemModule migrates the database as it starts. main.ts and the
  * end-to-end tests both start TaskSystem through here, so the tests run what users run. `extraModules`
  * adds task types, as an application embedding TaskSystem would.
  */
 export async function createApp(config: AppConfig, extraModules: Type[] = []): Promise<INestApplication> {
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
-  await migrateDatabase(config.databaseUrl);
   const rateLimit =
     config.throttleLimit > 0 ? [(await import('./auth/rate-limit.module.js')).RateLimitModule.forRoot(config)] : [];
   const app = await NestFactory.create<NestExpressApplication>(

@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { Injectable, Module } from '@nestjs/common';
 import type { Browser, Page, Request } from 'playwright-core';
-import { TaskHandler } from '../src/worker/task-handler.js';
-import type { TaskContext, TaskHandler as Handler } from '../src/worker/task-handler.js';
+import { TaskHandler } from '../src/task-types/task-handler.js';
+import type { TaskContext, TaskHandler as Handler } from '../src/task-types/task-handler.js';
 import { launchChromium, openDashboard, REMOTE_HOST, rowStatus, waitForRowStatus } from './support/browser.js';
 import type { DashboardPage } from './support/browser.js';
 import { ProbeHandlersModule } from './support/probe-handlers.js';

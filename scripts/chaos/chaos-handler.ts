@@ -4,13 +4,13 @@ import type { OnApplicationShutdown } from '@nestjs/common';
 import pg from 'pg';
 import type { AppConfig } from '../../src/config/app-config.js';
 import type { Task } from '../../src/task-store/task.js';
-import type { TaskContext, TaskHandler as Handler } from '../../src/worker/task-handler.js';
+import type { TaskContext, TaskHandler as Handler } from '../../src/task-types/task-handler.js';
 import { CHAOS_TASK_TYPE, payloadProblems } from './chaos-payload.js';
 import type { ChaosPayload } from './chaos-payload.js';
 import { fromDist } from './from-dist.js';
 
 // Loaded before the classes below: their decorators use them.
-const { TaskHandler } = await fromDist<typeof import('../../src/worker/task-handler.js')>('worker/task-handler.js');
+const { TaskHandler } = await fromDist<typeof import('../../src/task-types/task-handler.js')>('worker/task-handler.js');
 const { APP_CONFIG } = await fromDist<typeof import('../../src/config/app-config.js')>('config/app-config.js');
 const { abortableDelay } =
   await fromDist<typeof import('../../src/handlers/abortable-delay.js')>('handlers/abortable-delay.js');

@@ -1,15 +1,23 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations/index.js';
 
-/** The one description of our database connection, shared by the app, the migration runner and the tests. */
+/** Where TypeORM records the migrations it applied: its default name, so a host's runner can share it. */
+export const MIGRATIONS_TABLE = 'migrations';
+
+/** Fail fast instead of queueing requests forever while the database is unreachable. */
+export const poolSettings = (poolSize: number): Record<string, unknown> => ({
+  max: poolSize,
+  connectionTimeoutMillis: 5000,
+});
+
+/** The one description of our own database connection, shared by the app, the migration runner and the tests. */
 export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
     migrations: MIGRATIONS,
-    migrationsTableName: 'migrations',
+    migrationsTableName: MIGRATIONS_TABLE,
     synchronize: false,
-    // Fail fast instead of queueing requests forever while the database is unreachable.
-    extra: { max: poolSize, connectionTimeoutMillis: 5000 },
+    extra: poolSettings(poolSize),
   };
 }

@@ -1,18 +1,24 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './data-source-options.js';
+import type { DataSourceOptions } from 'typeorm';
+import { clientConfigOf } from './connection-config.js';
+import { dataSourceOptions, MIGRATIONS_TABLE, poolSettings } from './data-source-options.js';
+import { MIGRATIONS } from './migrations/index.js';
 
 /** Any fixed number; every TaskSystem process uses this one to take turns at migrating. */
 const MIGRATION_LOCK_KEY = 7_403_121_977;
 
 /**
- * Applies pending migrations. Replicas that start together take turns through a session-level advisory
- * lock held on a separate connection, because TypeORM's runner does not lock by itself.
+ * Applies TaskSystem's pending migrations to the database of `target`: a URL, or a DataSource (a host
+ * application's: its connection settings are used for a small DataSource of our own that knows only our
+ * migrations, recorded in the `migrations` table, TypeORM's default). Replicas that start together take
+ * turns through a session-level advisory lock held on a separate connection, because TypeORM's runner
+ * does not lock by itself.
  */
-export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
-  const lockClient = new pg.Client({ connectionString: databaseUrl });
+export async function migrateDatabase(target: string | DataSource): Promise<string[]> {
+  const lockClient = new pg.Client(typeof target === 'string' ? { connectionString: target } : clientConfigOf(target));
   await lockClient.connect();
-  const dataSource = new DataSource(dataSourceOptions(databaseUrl, 1));
+  const dataSource = new DataSource(migrationOptions(target));
   try {
     await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
     await dataSource.initialize();
@@ -22,4 +28,18 @@ export async function migrateDatabase(databaseUrl: string): Promise<string[]> {
     if (dataSource.isInitialized) await dataSource.destroy();
     await lockClient.end();
   }
+}
+
+function migrationOptions(target: string | DataSource): DataSourceOptions {
+  if (typeof target === 'string') return dataSourceOptions(target, 1);
+  return {
+    ...target.options,
+    entities: [],
+    subscribers: [],
+    migrations: MIGRATIONS,
+    migrationsTableName: MIGRATIONS_TABLE,
+    migrationsRun: false,
+    synchronize: false,
+    extra: poolSettings(1),
+  };
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TaskHandler } from '../worker/task-handler.js';
-import type { IsolatedTaskHandlerProvider } from '../worker/task-handler.js';
+import { TaskHandler } from '../task-types/task-handler.js';
+import type { IsolatedTaskHandlerProvider } from '../task-types/task-handler.js';
 import { checkIntegerField } from './payload-checks.js';
 
 /** Ten minutes: long enough to show a stop ending work that never yields, short of hogging a core for hours. */

@@ -4,7 +4,7 @@
  * loop): it ignores the signal on purpose, and only terminating the thread ends it early. Progress still
  * flows, because posting a message does not need the event loop.
  */
-import type { TaskContext } from '../worker/task-handler.js';
+import type { TaskContext } from '../task-types/task-handler.js';
 
 /** Rounds of work between two looks at the clock: cheap enough not to skew `ms`, long enough to count. */
 const ROUNDS_PER_CHECK = 10_000;

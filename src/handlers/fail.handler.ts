@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { TaskHandler } from '../worker/task-handler.js';
-import type { TaskContext, TaskHandler as Handler } from '../worker/task-handler.js';
+import { TaskHandler } from '../task-types/task-handler.js';
+import type { TaskContext, TaskHandler as Handler } from '../task-types/task-handler.js';
 import { checkIntegerField, isPlainObject } from './payload-checks.js';
 
 interface FailPayload {

@@ -10,6 +10,7 @@ import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-er
 function statusOf(code: TaskErrorCode): HttpStatus {
   switch (code) {
     case 'UNKNOWN_TASK_TYPE':
+    case 'INVALID_REQUEST':
     case 'INVALID_PAYLOAD':
       return HttpStatus.BAD_REQUEST;
     case 'PAYLOAD_TOO_LARGE':

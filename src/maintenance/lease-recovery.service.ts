@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 
-const RECOVERY_INTERVAL = 'lease-recovery';
 /** Rows taken back per statement; a bigger backlog is worked through in further rounds at once. */
 const RESCUE_BATCH = 100;
 
@@ -16,23 +14,23 @@ const RESCUE_BATCH = 100;
  * Runs on every replica that runs tasks; concurrent passes take different rows.
  */
 @Injectable()
-export class LeaseRecoveryService implements OnApplicationBootstrap {
+export class LeaseRecoveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LeaseRecoveryService.name);
+  private timer: NodeJS.Timeout | undefined;
   private running = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tasks: TaskRepository,
-    private readonly scheduler: SchedulerRegistry,
     private readonly metrics: TaskMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
     if (!this.config.workerEnabled) return;
-    this.scheduler.addInterval(
-      RECOVERY_INTERVAL,
-      setInterval(() => void this.recover(), this.config.pollIntervalMs),
-    );
+    this.timer = setInterval(() => void this.recover(), this.config.pollIntervalMs);
+  }
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   /** One pass; returns how many tasks it took back. */

@@ -1,12 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { TaskStatus } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 
-const RETENTION_INTERVAL = 'task-retention';
 const RETENTION_EVERY_MS = 60_000;
 /** Rows deleted per statement: short transactions, little lock time, steady vacuum work. */
 const DELETE_BATCH = 1000;
@@ -17,14 +15,14 @@ const DELETE_BATCH = 1000;
  * touched. A retention of 0d keeps those tasks forever.
  */
 @Injectable()
-export class TaskRetentionService implements OnApplicationBootstrap {
+export class TaskRetentionService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(TaskRetentionService.name);
+  private timer: NodeJS.Timeout | undefined;
   private pruning = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tasks: TaskRepository,
-    private readonly scheduler: SchedulerRegistry,
   ) {}
 
   /** What each pass prunes: statuses, and how long after they finished. A zero retention keeps them. */
@@ -37,10 +35,10 @@ export class TaskRetentionService implements OnApplicationBootstrap {
 
   onApplicationBootstrap(): void {
     if (this.rules.length === 0) return;
-    this.scheduler.addInterval(
-      RETENTION_INTERVAL,
-      setInterval(() => void this.prune(), RETENTION_EVERY_MS),
-    );
+    this.timer = setInterval(() => void this.prune(), RETENTION_EVERY_MS);
+  }
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
   }
 
   /** One pass; returns how many tasks it deleted. */

@@ -4,7 +4,6 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskRepository } from '../task-store/task.repository.js';
-import { WorkerSupervisor } from '../worker/worker-supervisor.service.js';
 import { TaskMetrics } from './task-metrics.js';
 
 /** Scrapes may come every few seconds from several collectors; the depth query runs at most this often. */
@@ -21,7 +20,6 @@ export class MetricsController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: TaskMetrics,
     private readonly tasks: TaskRepository,
-    private readonly supervisor: WorkerSupervisor,
   ) {}
 
   @Get()
@@ -29,7 +27,6 @@ export class MetricsController {
   @ApiOperation({ summary: 'Prometheus metrics (needs an API key when API_KEYS is set)' })
   @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': {} } })
   async scrape(): Promise<string> {
-    this.metrics.running.set(this.supervisor.runningCount);
     if (Date.now() - this.depthReadAt > QUEUE_DEPTH_MAX_AGE_MS) {
       this.depthReadAt = Date.now();
       for (const { status, count } of await this.tasks.countLive()) this.metrics.queueDepth.set({ status }, count);

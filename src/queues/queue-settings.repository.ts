@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { queryRows } from '../database/query-rows.js';
+import { Database } from '../database/database.js';
 import * as SQL from './queue-settings.sql.js';
 
 /** A queue's settings; a queue without a row is unpaused and unlimited. */
@@ -14,19 +13,19 @@ export interface QueueSettings {
 /** Reads and writes the queues table: pause, resume and limits of named queues. */
 @Injectable()
 export class QueueSettingsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   list(): Promise<QueueSettings[]> {
-    return queryRows<QueueSettings>(this.dataSource, SQL.LIST_QUEUE_SETTINGS, []);
+    return this.db.rows<QueueSettings>(SQL.LIST_QUEUE_SETTINGS, []);
   }
 
   async setPaused(queue: string, paused: boolean): Promise<QueueSettings> {
-    const [settings] = await queryRows<QueueSettings>(this.dataSource, SQL.SET_QUEUE_PAUSED, [queue, paused]);
+    const [settings] = await this.db.rows<QueueSettings>(SQL.SET_QUEUE_PAUSED, [queue, paused]);
     return settings;
   }
 
   async setConcurrency(queue: string, concurrency: number | null): Promise<QueueSettings> {
-    const [settings] = await queryRows<QueueSettings>(this.dataSource, SQL.SET_QUEUE_CONCURRENCY, [queue, concurrency]);
+    const [settings] = await this.db.rows<QueueSettings>(SQL.SET_QUEUE_CONCURRENCY, [queue, concurrency]);
     return settings;
   }
 }

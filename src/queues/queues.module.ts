@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { QueueSettingsModule } from './queue-settings.module.js';
-import { QueuesController } from './queues.controller.js';
 import { QueuesService } from './queues.service.js';
 
-/** The HTTP face of named queues: list, pause, resume, limit. */
+/** Named queues as operators see them: list, pause, resume, limit. */
 @Module({
   imports: [TaskStoreModule, QueueSettingsModule],
-  controllers: [QueuesController],
   providers: [QueuesService],
+  exports: [QueuesService],
 })
 export class QueuesModule {}

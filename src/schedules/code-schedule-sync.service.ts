@@ -7,7 +7,7 @@ import { CronSchedule } from './cron-schedule.js';
 import { DeclaredSchedules } from './declared-schedules.js';
 import type { ScheduleDeclaration } from './declared-schedules.js';
 import { readScheduleDefinition } from './schedule-definition.js';
-import { TaskInputChecker } from '../worker/task-input.checker.js';
+import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import { SchedulesRepository } from './schedules.repository.js';
 import type { StoredDefinition } from './schedules.repository.js';
 

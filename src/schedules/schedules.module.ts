@@ -2,13 +2,10 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TaskStoreModule } from '../task-store/task-store.module.js';
-import { WorkerModule } from '../worker/worker.module.js';
+import { TaskTypesModule } from '../task-types/task-types.module.js';
 import { CodeScheduleSync } from './code-schedule-sync.service.js';
 import { DeclaredSchedules } from './declared-schedules.js';
 import type { ScheduleDeclaration } from './declared-schedules.js';
-import { ScheduleDefinitionPipe } from './schedule-pipes.js';
-import { ScheduleRunner } from './schedule-runner.service.js';
-import { SchedulesController } from './schedules.controller.js';
 import { SchedulesRepository } from './schedules.repository.js';
 import { SchedulesService } from './schedules.service.js';
 
@@ -17,19 +14,20 @@ import { SchedulesService } from './schedules.service.js';
 export class DeclaredSchedulesModule {}
 
 /**
- * Recurring tasks: the /schedules API, the runner that fires due schedules on every replica, and the
- * start-up sync of the schedules declared in code with `SchedulesModule.forFeature`.
+ * Recurring tasks: the schedules table, the service behind the /schedules API, and the start-up sync of the
+ * schedules declared in code with `SchedulesModule.forFeature`. The runner that fires due schedules is
+ * ScheduleRunnerModule; the HTTP routes are SchedulesHttpModule.
  */
 @Module({
-  imports: [DiscoveryModule, TaskStoreModule, WorkerModule],
-  controllers: [SchedulesController],
-  providers: [SchedulesRepository, SchedulesService, ScheduleDefinitionPipe, ScheduleRunner, CodeScheduleSync],
+  imports: [DiscoveryModule, TaskStoreModule, TaskTypesModule],
+  providers: [SchedulesRepository, SchedulesService, CodeScheduleSync],
+  exports: [SchedulesRepository, SchedulesService],
 })
 export class SchedulesModule {
   /**
    * Declares schedules in code, from any module: `imports: [SchedulesModule.forFeature({ schedules: [...] })]`.
    * Each replica upserts them at start-up (source `code`) and deletes the code schedules it no longer
-   * declares. The SchedulesModule itself is imported once, by AppModule.
+   * declares. The SchedulesModule itself is imported by TaskSystemModule.
    */
   static forFeature({ schedules }: { schedules: ScheduleDeclaration[] }): DynamicModule {
     return {

@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { queryRows } from '../database/query-rows.js';
-import type { QueryRunner } from 'typeorm';
+import { Database } from '../database/database.js';
 import type { Task } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import type { OverlapPolicy, Schedule, ScheduleDefinition, ScheduledTask } from './schedule.js';
@@ -41,7 +39,7 @@ export type StoredDefinition = ScheduleDefinition & { nextRunAt: Date };
 @Injectable()
 export class SchedulesRepository {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly tasks: TaskRepository,
   ) {}
 
@@ -79,24 +77,25 @@ export class SchedulesRepository {
   async replaceCodeSchedules(
     definitions: StoredDefinition[],
   ): Promise<{ inserted: string[]; updated: string[]; deleted: string[] }> {
-    return this.inTransaction(async (runner) => {
-      const upserted = (
-        await runner.query(
-          SQL.UPSERT_CODE_SCHEDULES,
-          [
-            definitions.map((d) => d.name),
-            definitions.map((d) => d.cron),
-            definitions.map((d) => d.timezone),
-            definitions.map((d) => JSON.stringify(d.task)),
-            definitions.map((d) => d.overlap),
-            definitions.map((d) => d.paused),
-            definitions.map((d) => d.nextRunAt),
-          ],
-          true,
-        )
-      ).records as { name: string; inserted: boolean }[];
-      const deleted = (await runner.query(SQL.DELETE_UNDECLARED_CODE_SCHEDULES, [definitions.map((d) => d.name)], true))
-        .records as { name: string }[];
+    return this.db.transaction(async (tx) => {
+      const upserted = await this.db.rows<{ name: string; inserted: boolean }>(
+        SQL.UPSERT_CODE_SCHEDULES,
+        [
+          definitions.map((d) => d.name),
+          definitions.map((d) => d.cron),
+          definitions.map((d) => d.timezone),
+          definitions.map((d) => JSON.stringify(d.task)),
+          definitions.map((d) => d.overlap),
+          definitions.map((d) => d.paused),
+          definitions.map((d) => d.nextRunAt),
+        ],
+        { tx },
+      );
+      const deleted = await this.db.rows<{ name: string }>(
+        SQL.DELETE_UNDECLARED_CODE_SCHEDULES,
+        [definitions.map((d) => d.name)],
+        { tx },
+      );
       return {
         inserted: upserted.filter((row) => row.inserted).map((row) => row.name),
         updated: upserted.filter((row) => !row.inserted).map((row) => row.name),
@@ -111,29 +110,28 @@ export class SchedulesRepository {
    * So an occurrence's task exists if and only if its schedule's move past that occurrence committed.
    */
   claimDue<T>(limit: number, work: (claimed: ClaimedSchedules) => Promise<T>): Promise<T> {
-    return this.inTransaction(async (runner) => {
-      const due = (await runner.query(SQL.CLAIM_DUE_SCHEDULES, [limit], true)).records as DueSchedule[];
+    return this.db.transaction(async (tx) => {
+      const due = await this.db.rows<DueSchedule>(SQL.CLAIM_DUE_SCHEDULES, [limit], { tx });
       return work({
         due,
         submit: async (task, key) => {
           // A savepoint, so that a task that cannot be stored fails alone, not every schedule of the claim.
-          await runner.query(SQL.BEFORE_SUBMIT);
+          await this.db.rows(SQL.BEFORE_SUBMIT, [], { tx });
           try {
-            const [inserted] = await this.tasks.insertWith(runner.manager, [{ ...task, key, runAt: null }]);
-            await runner.query(SQL.AFTER_SUBMIT);
+            const [inserted] = await this.tasks.insert([{ ...task, key, runAt: null }], tx);
+            await this.db.rows(SQL.AFTER_SUBMIT, [], { tx });
             return inserted;
           } catch (error) {
-            await runner.query(SQL.UNDO_SUBMIT);
+            await this.db.rows(SQL.UNDO_SUBMIT, [], { tx });
             throw error;
           }
         },
         advance: async (name, nextRunAt, submitted) => {
-          await runner.query(SQL.ADVANCE_SCHEDULE, [
-            name,
-            nextRunAt,
-            submitted?.occurrence ?? null,
-            submitted?.taskId ?? null,
-          ]);
+          await this.db.rows(
+            SQL.ADVANCE_SCHEDULE,
+            [name, nextRunAt, submitted?.occurrence ?? null, submitted?.taskId ?? null],
+            { tx },
+          );
         },
       });
     });
@@ -145,26 +143,8 @@ export class SchedulesRepository {
     return row?.ms ?? null;
   }
 
-  private async inTransaction<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      await runner.connect();
-      await runner.startTransaction();
-      try {
-        const result = await work(runner);
-        await runner.commitTransaction();
-        return result;
-      } catch (error) {
-        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        throw error;
-      }
-    } finally {
-      await runner.release();
-    }
-  }
-
   private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return queryRows<T>(this.dataSource, sql, parameters);
+    return this.db.rows<T>(sql, parameters);
   }
 }
 

@@ -5,7 +5,7 @@ import { isJsonObject } from '../tasks/task-submission.js';
 import { CronSchedule } from './cron-schedule.js';
 import type { Schedule, ScheduleDefinition } from './schedule.js';
 import { readSchedulePatch } from './schedule-definition.js';
-import { TaskInputChecker } from '../worker/task-input.checker.js';
+import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import { SchedulesRepository } from './schedules.repository.js';
 
 /** What the API can do with schedules: the rules between the HTTP face and the schedules table. */

@@ -1,6 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { pgPool } from '../database/query-rows.js';
+import { Database } from '../database/database.js';
 import type { TaskStatus } from './task.js';
 import { ANNOUNCE_CHANGES, EVENT_IDS } from './task.sql.js';
 
@@ -25,7 +24,7 @@ export class TaskChangeAnnouncer {
   private pending = new Map<TaskStatus, string[]>();
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly db: Database) {}
 
   /** Queues these tasks' new statuses for the next announcement. */
   changed(tasks: readonly { id: string; status: TaskStatus }[]): void {
@@ -47,7 +46,7 @@ export class TaskChangeAnnouncer {
     }
     this.pending = new Map();
     try {
-      await pgPool(this.dataSource).query(ANNOUNCE_CHANGES, [payloads]);
+      await this.db.rows(ANNOUNCE_CHANGES, [payloads]);
     } catch (error) {
       this.logger.debug(`could not announce ${payloads.length} task change(s): ${(error as Error).message}`);
     }

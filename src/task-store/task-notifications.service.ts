@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
-import { APP_CONFIG } from '../config/app-config.js';
-import type { AppConfig } from '../config/app-config.js';
+import type { DataSource } from 'typeorm';
+import { clientConfigOf } from '../database/connection-config.js';
+import { TASKSYSTEM_DATA_SOURCE } from '../database/database.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import type { TaskStatus } from './task.js';
 import { TASK_STATUSES } from './task.js';
@@ -46,7 +47,7 @@ export class TaskNotificationsService
   private resolveConnectedOnce!: () => void;
 
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(TASKSYSTEM_DATA_SOURCE) private readonly dataSource: DataSource,
     private readonly metrics: TaskMetrics,
   ) {
     super();
@@ -73,7 +74,7 @@ export class TaskNotificationsService
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.config.databaseUrl, connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({ ...clientConfigOf(this.dataSource), connectionTimeoutMillis: 5000 });
     client.on('notification', (message) => this.dispatch(message));
     client.on('error', (error) => this.lose(client, error));
     client.on('end', () => this.lose(client, new Error('connection ended')));

@@ -1,10 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import type pg from 'pg';
-import { DataSource } from 'typeorm';
-import type { EntityManager } from 'typeorm';
 import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
-import { pgPool, queryRows, queryRowsIn } from '../database/query-rows.js';
+import { Database } from '../database/database.js';
+import type { Transaction } from '../database/database.js';
 import * as SQL from './task.sql.js';
 
 /** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
@@ -49,50 +47,36 @@ export interface ListFilter {
 @Injectable()
 export class TaskRepository {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly announcer: TaskChangeAnnouncer,
   ) {}
 
-  /** Inserts tasks without idempotency keys; returns them in the order given. */
-  insert(tasks: NewTask[]): Promise<Task[]> {
-    return this.prepared<Task>('insert_tasks', SQL.INSERT_TASKS, insertParameters(tasks));
+  /**
+   * Inserts tasks, in `tx` when given (a caller's transaction: the tasks exist if and only if it commits,
+   * and idle workers are woken at its commit). A keyed task whose key a live task holds is left out.
+   */
+  insert(tasks: NewTask[], tx?: Transaction): Promise<Task[]> {
+    return this.db.rows<Task>(SQL.INSERT_TASKS, insertParameters(tasks), { tx, name: 'insert_tasks' });
   }
 
   /**
-   * Inserts tasks of which some carry idempotency keys, in one transaction: each keyed task whose key is
+   * Inserts tasks of which some carry idempotency keys, in transaction `tx`: each keyed task whose key is
    * held (by a live task, or one that finished less than `windowMs` ago) comes back as the task that
-   * holds it, with `created` false. `verify` sees the outcome before the commit; if it throws, nothing
-   * is stored.
+   * holds it, with `created` false.
    */
-  async insertWithKeys(
-    tasks: NewTask[],
-    windowMs: number,
-    verify: (stored: StoredTask[]) => void,
-  ): Promise<StoredTask[]> {
-    return this.dataSource.transaction(async (manager) => {
-      const keys = [...new Set(tasks.flatMap((task) => (task.key === null ? [] : [task.key])))];
-      const held = await queryRowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [keys, windowMs]);
-      const heldKeys = new Set(held.map((task) => task.key));
-      const fresh = tasks.filter((task) => task.key === null || !heldKeys.has(task.key));
-      const inserted = fresh.length === 0 ? [] : await this.insertWith(manager, fresh);
-      // Keys a concurrent submission took between the read and the insert. A new statement has a new
-      // snapshot, so it sees that task; it was live a moment ago, hence the day-long window.
-      const insertedKeys = new Set(inserted.map((task) => task.key));
-      const raced = keys.filter((key) => !heldKeys.has(key) && !insertedKeys.has(key));
-      const racedHolders =
-        raced.length === 0 ? [] : await queryRowsIn<Task>(manager, SQL.GET_TASKS_BY_KEY, [raced, 86_400_000]);
-      const stored = matchToInput(tasks, inserted, [...held, ...racedHolders]);
-      verify(stored);
-      return stored;
-    });
-  }
-
-  /**
-   * Inserts tasks inside a caller's transaction (the schedule runner advances a schedule and submits its
-   * task in one). A keyed task whose key is taken is left out of the result.
-   */
-  async insertWith(manager: EntityManager, tasks: NewTask[]): Promise<Task[]> {
-    return queryRowsIn<Task>(manager, SQL.INSERT_TASKS, insertParameters(tasks));
+  async insertWithKeys(tasks: NewTask[], windowMs: number, tx: Transaction): Promise<StoredTask[]> {
+    const keys = [...new Set(tasks.flatMap((task) => (task.key === null ? [] : [task.key])))];
+    const held = await this.db.rows<Task>(SQL.GET_TASKS_BY_KEY, [keys, windowMs], { tx });
+    const heldKeys = new Set(held.map((task) => task.key));
+    const fresh = tasks.filter((task) => task.key === null || !heldKeys.has(task.key));
+    const inserted = fresh.length === 0 ? [] : await this.insert(fresh, tx);
+    // Keys a concurrent submission took between the read and the insert. A new statement has a new
+    // snapshot, so it sees that task; it was live a moment ago, hence the day-long window.
+    const insertedKeys = new Set(inserted.map((task) => task.key));
+    const raced = keys.filter((key) => !heldKeys.has(key) && !insertedKeys.has(key));
+    const racedHolders =
+      raced.length === 0 ? [] : await this.db.rows<Task>(SQL.GET_TASKS_BY_KEY, [raced, 86_400_000], { tx });
+    return matchToInput(tasks, inserted, [...held, ...racedHolders]);
   }
 
   /**
@@ -100,33 +84,27 @@ export class TaskRepository {
    * leaving out `ownLimitQueues`, which are claimed one by one.
    */
   async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<Task[]> {
-    const claimed = await this.prepared<Task>('claim_tasks', SQL.CLAIM_TASKS, [
-      claim.types,
-      claim.freeSlots,
-      claim.replicaId,
-      claim.leaseMs,
-      queues,
-      ownLimitQueues,
-    ]);
+    const claimed = await this.db.rows<Task>(
+      SQL.CLAIM_TASKS,
+      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queues, ownLimitQueues],
+      { name: 'claim_tasks' },
+    );
     this.announcer.changed(claimed);
     return claimed;
   }
 
   /**
    * Claims from one queue within its room: nothing while paused, and no more than its cluster-wide
-   * limit allows, which one lock per queue keeps true while replicas claim at the same time.
+   * limit allows, which one lock per queue, held until `tx` ends, keeps true while replicas claim at the
+   * same time.
    */
-  async claimFromQueue(claim: Claim, queue: string): Promise<Task[]> {
-    const claimed = await this.dataSource.transaction(async (manager) => {
-      await manager.query(SQL.LOCK_QUEUE, [queue]);
-      return queryRowsIn<Task>(manager, SQL.CLAIM_FROM_QUEUE, [
-        claim.types,
-        claim.freeSlots,
-        claim.replicaId,
-        claim.leaseMs,
-        queue,
-      ]);
-    });
+  async claimFromQueue(claim: Claim, queue: string, tx: Transaction): Promise<Task[]> {
+    await this.db.rows(SQL.LOCK_QUEUE, [queue], { tx });
+    const claimed = await this.db.rows<Task>(
+      SQL.CLAIM_FROM_QUEUE,
+      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queue],
+      { tx },
+    );
     this.announcer.changed(claimed);
     return claimed;
   }
@@ -137,12 +115,16 @@ export class TaskRepository {
 
   /** Returns the held attempts that are still ours, and whether a stop was asked for each. */
   renewLeases(held: HeldAttempt[], leaseMs: number): Promise<{ id: string; stopRequested: boolean }[]> {
-    return this.prepared('renew_leases', SQL.RENEW_LEASES, [
-      held.map((attempt) => attempt.id),
-      held.map((attempt) => attempt.workerId),
-      held.map((attempt) => attempt.attempt),
-      leaseMs,
-    ]);
+    return this.db.rows(
+      SQL.RENEW_LEASES,
+      [
+        held.map((attempt) => attempt.id),
+        held.map((attempt) => attempt.workerId),
+        held.map((attempt) => attempt.attempt),
+        leaseMs,
+      ],
+      { name: 'renew_leases' },
+    );
   }
 
   /**
@@ -150,15 +132,19 @@ export class TaskRepository {
    * the result was no longer held by its worker (fenced off) and wrote nothing.
    */
   async finishMany(outcomes: AttemptOutcome[]): Promise<Task[]> {
-    const written = await this.prepared<Task>('finish_attempts', SQL.FINISH_ATTEMPTS, [
-      outcomes.map(({ held }) => held.id),
-      outcomes.map(({ held }) => held.workerId),
-      outcomes.map(({ held }) => held.attempt),
-      outcomes.map((outcome) => (outcome.ok ? outcome.resultJson : null)),
-      outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson)),
-      outcomes.map((outcome) => (outcome.ok ? 0 : outcome.retryDelayMs)),
-      outcomes.map((outcome) => (outcome.ok ? false : outcome.doNotRetry)),
-    ]);
+    const written = await this.db.rows<Task>(
+      SQL.FINISH_ATTEMPTS,
+      [
+        outcomes.map(({ held }) => held.id),
+        outcomes.map(({ held }) => held.workerId),
+        outcomes.map(({ held }) => held.attempt),
+        outcomes.map((outcome) => (outcome.ok ? outcome.resultJson : null)),
+        outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson)),
+        outcomes.map((outcome) => (outcome.ok ? 0 : outcome.retryDelayMs)),
+        outcomes.map((outcome) => (outcome.ok ? false : outcome.doNotRetry)),
+      ],
+      { name: 'finish_attempts' },
+    );
     this.announcer.changed(written.filter((task) => task.status !== 'cancelled')); // the statement announced those
     return written;
   }
@@ -223,17 +209,8 @@ export class TaskRepository {
     return this.rows<Task>(SQL.LIST_TASKS, [filter.statuses, filter.type, filter.beforeId, filter.limit, filter.queue]);
   }
 
-  /**
-   * Runs one of the hot statements (submit, claim, complete, heartbeat) as a named prepared statement
-   * straight on the pool TypeORM manages: each connection parses and plans it once instead of per call.
-   * TypeORM's query() has no named statements.
-   */
-  private async prepared<T>(name: string, sql: string, parameters: unknown[]): Promise<T[]> {
-    return (await pgPool(this.dataSource).query<T & pg.QueryResultRow>({ name, text: sql, values: parameters })).rows;
-  }
-
   private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
-    return queryRows<T>(this.dataSource, sql, parameters);
+    return this.db.rows<T>(sql, parameters);
   }
 }
 

@@ -8,10 +8,12 @@ import { isUniqueViolation } from '../database/database-errors.js';
 import type { StoredTask } from '../task-store/task.repository.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
+import { Database } from '../database/database.js';
+import type { Transaction } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
-import { describeOutcome } from '../worker/outcome-log.js';
-import { TaskHandlerRegistry } from '../worker/task-handler.registry.js';
-import { TaskInputChecker } from '../worker/task-input.checker.js';
+import { describeOutcome } from '../task-store/outcome-log.js';
+import { TaskTypeRegistry } from '../task-types/task-type.registry.js';
+import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import { differingFields } from './idempotency.js';
@@ -19,12 +21,15 @@ import { TaskDomainError } from './task.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const DEFAULT_STOP_WAIT_MS = 5000;
+/** The longest one request may wait for a task to end (`?wait=`): a client cannot hold a connection longer. */
+export const MAX_WAIT_MS = 60_000;
 
 /**
- * While a DELETE waits for a running task to stop, it re-reads the task at least this often, in case the
- * terminal task_events notification is missed (NOTIFY is a hint; the table is the truth).
+ * While a request waits for a task to end (a DELETE, a `?wait=`), the task_events notification of its
+ * end wakes it; it also re-reads the task this often, in case that notification is missed (NOTIFY is a
+ * hint; the table is the truth), and at once when the LISTEN connection comes back.
  */
-const STOP_RECHECK_MS = 500;
+const END_RECHECK_MS = 1000;
 
 export interface StopOutcome {
   task: Task;
@@ -39,8 +44,9 @@ export class TaskManagerService {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
     private readonly tasks: TaskRepository,
-    private readonly handlers: TaskHandlerRegistry,
+    private readonly taskTypes: TaskTypeRegistry,
     private readonly notifications: TaskNotificationsService,
     private readonly metrics: TaskMetrics,
     private readonly inputs: TaskInputChecker,
@@ -48,9 +54,9 @@ export class TaskManagerService {
 
   /** The task types this replica can accept, by name. */
   types(): { type: string; description: string | null }[] {
-    return this.handlers.types.map((type) => ({
+    return this.taskTypes.types.map((type) => ({
       type,
-      description: this.handlers.find(type)?.options.description ?? null,
+      description: this.taskTypes.find(type)?.options.description ?? null,
     }));
   }
 
@@ -58,13 +64,13 @@ export class TaskManagerService {
    * Checks a submission against the registered types and limits, then stores it. With an idempotency key
    * already held by a task, that task is returned (`created` false) instead, if it describes the same task.
    */
-  async submit(submission: CreateTaskDto): Promise<StoredTask> {
-    const [stored] = await this.store([this.toNewTask(submission)]);
+  async submit(submission: CreateTaskDto, tx?: Transaction): Promise<StoredTask> {
+    const [stored] = await this.store([this.toNewTask(submission)], tx);
     return stored;
   }
 
   /** Stores all the submissions, in order, or none: the first bad one is refused. */
-  async submitMany(submissions: CreateTaskDto[]): Promise<StoredTask[]> {
+  async submitMany(submissions: CreateTaskDto[], tx?: Transaction): Promise<StoredTask[]> {
     const tasks = submissions.map((submission, index) => {
       try {
         return this.toNewTask(submission);
@@ -72,15 +78,22 @@ export class TaskManagerService {
         throw error instanceof TaskDomainError ? error.forBatchItem(index) : error;
       }
     });
-    return this.store(tasks);
+    return this.store(tasks, tx);
   }
 
-  private async store(tasks: NewTask[]): Promise<StoredTask[]> {
+  /**
+   * Stores the tasks in `tx` when given (the caller's transaction: they exist if and only if it commits),
+   * else on their own. With idempotency keys, the read of held keys and the insert share one transaction,
+   * and a key reused for another task refuses the whole submission before anything is stored.
+   */
+  private async store(tasks: NewTask[], tx?: Transaction): Promise<StoredTask[]> {
     const stored = tasks.some((task) => task.key !== null)
-      ? await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, (results) =>
-          refuseReusedKeys(tasks, results),
-        )
-      : (await this.tasks.insert(tasks)).map((task) => ({ task, created: true }));
+      ? await this.db.within(tx, async (within) => {
+          const results = await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, within);
+          refuseReusedKeys(tasks, results);
+          return results;
+        })
+      : (await this.tasks.insert(tasks, tx)).map((task) => ({ task, created: true }));
     for (const { task, created } of stored) if (created) this.metrics.submitted.inc({ type: task.type });
     return stored;
   }
@@ -154,7 +167,7 @@ export class TaskManagerService {
       this.metrics.finished.inc({ type: task.type, status: task.status });
       return { task, stopped: true };
     }
-    const latest = await this.awaitTerminal(id, waitMs);
+    const latest = await this.waitForEnd(id, waitMs);
     if (isTerminal(latest.status)) this.metrics.stopLatency.observe((Date.now() - askedAt) / 1000);
     return { task: latest, stopped: isTerminal(latest.status) };
   }
@@ -175,12 +188,16 @@ export class TaskManagerService {
     };
   }
 
-  /** Waits until the task is terminal or `waitMs` passes, whichever is first, and returns it as it is then. */
-  private async awaitTerminal(id: string, waitMs: number): Promise<Task> {
+  /**
+   * Waits until the task is terminal (on any replica) or `waitMs` passes, whichever is first, and returns
+   * it as it is then. Woken by the change notifications; the row is re-read now and then in case one is
+   * missed (NOTIFY is a hint; the table is the truth).
+   */
+  async waitForEnd(id: string, waitMs: number): Promise<Task> {
     const deadline = Date.now() + waitMs;
     for (;;) {
       // Listen before reading, so an end announced between the read and the wait is not missed.
-      const done = this.nextEndOf(id, Math.min(STOP_RECHECK_MS, Math.max(0, deadline - Date.now())));
+      const done = this.nextEndOf(id, Math.min(END_RECHECK_MS, Math.max(0, deadline - Date.now())));
       const task = await this.get(id);
       if (isTerminal(task.status) || Date.now() >= deadline) {
         done.cancel();
@@ -201,9 +218,11 @@ export class TaskManagerService {
       cancel = () => {
         clearTimeout(timer);
         this.notifications.off('changed', onChanged);
+        this.notifications.off('reconnected', cancel);
         resolve();
       };
       this.notifications.on('changed', onChanged);
+      this.notifications.on('reconnected', cancel);
     });
     return { settled, cancel };
   }

@@ -2,6 +2,7 @@ import type { Task } from '../task-store/task.js';
 
 /** Every way a task operation can be refused. The HTTP status of each lives in one switch (http-error.filter.ts). */
 export type TaskErrorCode =
+  | 'INVALID_REQUEST'
   | 'UNKNOWN_TASK_TYPE'
   | 'INVALID_PAYLOAD'
   | 'PAYLOAD_TOO_LARGE'

@@ -1,14 +1,13 @@
 import { Module } from '@nestjs/common';
-import { EventsModule } from '../events/events.module.js';
 import { TaskStoreModule } from '../task-store/task-store.module.js';
-import { WorkerModule } from '../worker/worker.module.js';
+import { TaskTypesModule } from '../task-types/task-types.module.js';
 import { TaskManagerService } from './task-manager.service.js';
-import { TasksController } from './tasks.controller.js';
+import { TaskSystem } from './task-system.js';
 
-/** The HTTP face of tasks. */
+/** What can be done with tasks, and the in-process client `TaskSystem` over it. */
 @Module({
-  imports: [TaskStoreModule, WorkerModule, EventsModule],
-  controllers: [TasksController],
-  providers: [TaskManagerService],
+  imports: [TaskStoreModule, TaskTypesModule],
+  providers: [TaskManagerService, TaskSystem],
+  exports: [TaskManagerService, TaskSystem],
 })
 export class TasksModule {}

@@ -2,8 +2,8 @@ import type { Logger } from '@nestjs/common';
 import type { TaskProgress } from '../task-store/task.js';
 import { ProgressReporter } from './progress-reporter.js';
 import type { TaskAbortReason } from './task-abort-reason.js';
-import { isTerminable } from './task-handler.js';
-import type { TaskContext, TaskHandler } from './task-handler.js';
+import { isTerminable } from '../task-types/task-handler.js';
+import type { TaskContext, TaskHandler } from '../task-types/task-handler.js';
 import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
 
 /**

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Task } from '../task-store/task.js';
+import { Database } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import type { Claim } from '../task-store/task.repository.js';
 import { QueueSettingsRepository } from '../queues/queue-settings.repository.js';
@@ -19,6 +20,7 @@ export class TaskClaimer {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly db: Database,
     private readonly tasks: TaskRepository,
     private readonly queueSettings: QueueSettingsRepository,
   ) {}
@@ -41,7 +43,7 @@ export class TaskClaimer {
       const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));
       if (room <= 0) continue;
       const offered = free.splice(0, room);
-      const taken = await this.tasks.claimFromQueue(claim(offered), queue);
+      const taken = await this.db.transaction((tx) => this.tasks.claimFromQueue(claim(offered), queue, tx));
       const used = new Set(taken.map((task) => slotOf(task)));
       free.unshift(...offered.filter((slot) => !used.has(slot)));
       claimed.push(...taken);

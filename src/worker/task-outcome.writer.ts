@@ -6,7 +6,7 @@ import type { Task, TaskError } from '../task-store/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
-import { describeOutcome } from './outcome-log.js';
+import { describeOutcome } from '../task-store/outcome-log.js';
 import { retryDelayMs } from './retry-backoff.js';
 import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
 

@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { Task } from '../task-store/task.js';
@@ -11,11 +10,8 @@ import { runAttempt } from './attempt-runner.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 import { TaskClaimer } from './task-claimer.js';
-import { TaskHandlerRegistry } from './task-handler.registry.js';
+import { TaskRunners } from './task-runners.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
-
-const POLL_INTERVAL = 'worker-poll';
-const HEARTBEAT_INTERVAL = 'worker-heartbeat';
 
 /**
  * How long a stop for a task this replica does not (yet) run is remembered. The stop's NOTIFY can
@@ -46,6 +42,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private claimRound: Promise<void> | undefined;
   private claimAgain = false;
   private started = false;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
   private readonly onWake = (): void => void this.fillSlots();
@@ -55,9 +53,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly tasks: TaskRepository,
     private readonly notifications: TaskNotificationsService,
-    private readonly handlers: TaskHandlerRegistry,
+    private readonly runners: TaskRunners,
     private readonly outcomes: TaskOutcomeWriter,
-    private readonly scheduler: SchedulerRegistry,
     private readonly metrics: TaskMetrics,
     private readonly claimer: TaskClaimer,
   ) {}
@@ -74,12 +71,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     }
     this.notifications.on('wake', this.onWake);
     this.notifications.on('stop', this.onStop);
-    this.scheduler.addInterval(POLL_INTERVAL, setInterval(this.onWake, this.config.pollIntervalMs));
+    this.pollTimer = setInterval(this.onWake, this.config.pollIntervalMs);
     const heartbeatMs = Math.max(100, Math.floor(this.config.leaseMs / 3));
-    this.scheduler.addInterval(
-      HEARTBEAT_INTERVAL,
-      setInterval(() => void this.renewLeases(), heartbeatMs),
-    );
+    this.heartbeatTimer = setInterval(() => void this.renewLeases(), heartbeatMs);
     this.started = true;
     this.logger.log(`worker ${this.config.replicaId} started with ${this.config.workerConcurrency} slots`);
     void this.fillSlots();
@@ -94,7 +88,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     if (!this.started || this.stopping) return;
     this.stopping = true;
     this.notifications.off('wake', this.onWake);
-    this.scheduler.deleteInterval(POLL_INTERVAL);
+    clearInterval(this.pollTimer);
     await this.claimRound;
     if (this.running.size > 0) {
       this.logger.log(
@@ -105,7 +99,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       await this.allFinished();
     }
     this.notifications.off('stop', this.onStop);
-    this.scheduler.deleteInterval(HEARTBEAT_INTERVAL);
+    clearInterval(this.heartbeatTimer);
   }
 
   /** How many handlers of this queue run here now. */
@@ -146,7 +140,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         const free = this.freeSlots();
         if (this.stopping || free.length === 0) return;
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
-        const claimed = await this.claimer.claim(this.handlers.types, free, (queue) => this.runningIn(queue));
+        const claimed = await this.claimer.claim(this.runners.types, free, (queue) => this.runningIn(queue));
         stopClaimTimer();
         for (const task of claimed) this.start(task);
       } while (this.claimAgain);
@@ -160,7 +154,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.logger.log(
       `task ${task.id} (${task.type}) started, attempt ${task.attempt}/${task.maxAttempts} on ${attempt.held.workerId}`,
     );
-    const { handler } = this.handlers.find(task.type)!; // the claim takes only types this replica knows
+    const handler = this.runners.of(task.type);
     const entry = { attempt, finished: Promise.resolve(), handlerDone: false };
     entry.finished = runAttempt(attempt, handler, {
       cancelGraceMs: this.config.cancelGraceMs,
@@ -169,6 +163,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     })
       .then((outcome) => {
         entry.handlerDone = true;
+        this.metrics.running.set(this.runningCount);
         void this.fillSlots();
         return this.outcomes.write(attempt, outcome);
       })
@@ -176,6 +171,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         if (this.running.get(task.id) === entry) this.running.delete(task.id);
       });
     this.running.set(task.id, entry);
+    this.metrics.running.set(this.runningCount);
     if (this.earlyStops.delete(task.id)) this.abort(attempt, 'stop', 'stopped on request');
   }
 

@@ -1,29 +1,27 @@
 import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { QueueSettingsModule } from '../queues/queue-settings.module.js';
 import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { IsolatedThreads } from './isolated/isolated-threads.service.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { TaskClaimer } from './task-claimer.js';
-import { TaskInputChecker } from './task-input.checker.js';
 import { LeaseRecoveryService } from '../maintenance/lease-recovery.service.js';
-import { TaskHandlerRegistry } from './task-handler.registry.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
+import { TaskTypesModule } from '../task-types/task-types.module.js';
+import { TaskRunners } from './task-runners.js';
 import { WorkerSupervisor } from './worker-supervisor.service.js';
 
-/** The supervisor that runs tasks, the registry of task types it can run, and the threads of isolated types. */
+/** The supervisor that claims and runs tasks of the types this process has, and the threads of isolated types. */
 @Module({
-  imports: [DiscoveryModule, TaskStoreModule, QueueSettingsModule],
+  imports: [TaskTypesModule, TaskStoreModule, QueueSettingsModule],
   providers: [
-    TaskHandlerRegistry,
+    TaskRunners,
     IsolatedThreads,
     OutcomeBatcher,
     TaskClaimer,
-    TaskInputChecker,
     TaskOutcomeWriter,
     WorkerSupervisor,
     LeaseRecoveryService,
   ],
-  exports: [TaskHandlerRegistry, TaskInputChecker, WorkerSupervisor, IsolatedThreads],
+  exports: [WorkerSupervisor, IsolatedThreads],
 })
 export class WorkerModule {}

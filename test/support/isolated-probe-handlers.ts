@@ -1,10 +1,10 @@
 import { Injectable, Module } from '@nestjs/common';
-import { TaskHandler } from '../../src/worker/task-handler.js';
+import { TaskHandler } from '../../src/task-types/task-handler.js';
 import type {
   IsolatedTaskHandlerProvider,
   TaskContext,
   TaskHandler as Handler,
-} from '../../src/worker/task-handler.js';
+} from '../../src/task-types/task-handler.js';
 
 /**
  * Task types for the isolated-handler tests. `isolated-probe` runs isolated-probe.thread.mjs in worker

@@ -1,6 +1,6 @@
 import { Injectable, Module } from '@nestjs/common';
-import { TaskHandler } from '../../src/worker/task-handler.js';
-import type { TaskContext, TaskHandler as Handler } from '../../src/worker/task-handler.js';
+import { TaskHandler } from '../../src/task-types/task-handler.js';
+import type { TaskContext, TaskHandler as Handler } from '../../src/task-types/task-handler.js';
 
 /**
  * How many `overlap` tasks of each queue run at once, counted across every replica of this test process

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Injectable, Module } from '@nestjs/common';
-import { TaskHandler } from '../../src/worker/task-handler.js';
-import type { TaskContext, TaskHandler as Handler } from '../../src/worker/task-handler.js';
+import { TaskHandler } from '../../src/task-types/task-handler.js';
+import type { TaskContext, TaskHandler as Handler } from '../../src/task-types/task-handler.js';
 
 /**
  * Task types for tests only. Each replica gets its own instance, so a test can see which replica's

@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { IsolatedTaskHandlerProvider, TaskContext, TerminableTaskHandler } from '../task-handler.js';
+import type { IsolatedTaskHandlerProvider, TaskContext, TerminableTaskHandler } from '../../task-types/task-handler.js';
 import type { TaskThread } from './task-thread.js';
 import type { TaskThreadPool } from './task-thread-pool.js';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { IsolatedTaskHandlerProvider, IsolationOptions } from '../task-handler.js';
+import type { IsolatedTaskHandlerProvider, IsolationOptions } from '../../task-types/task-handler.js';
 import { IsolatedTaskHandler } from './isolated-task-handler.js';
 import { threadModuleUrl } from './thread-module-url.js';
 import { TaskThreadPool } from './task-thread-pool.js';

@@ -9,7 +9,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { Task } from '../../task-store/task.js';
 import { toTaskProgress } from '../progress-reporter.js';
-import type { TaskContext } from '../task-handler.js';
+import type { TaskContext } from '../../task-types/task-handler.js';
 import { ThreadProgress } from './thread-progress.js';
 import { fromErrorData, toErrorData } from './thread-protocol.js';
 import type { FromThread, ThreadData, ToThread } from './thread-protocol.js';

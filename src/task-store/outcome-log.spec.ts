@@ -1,4 +1,4 @@
-import type { Task } from '../task-store/task.js';
+import type { Task } from './task.js';
 import { describeOutcome } from './outcome-log.js';
 
 const task = (fields: Partial<Task>): Task =>

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskDomainError } from '../tasks/task.errors.js';
-import { TaskHandlerRegistry } from './task-handler.registry.js';
+import { TaskTypeRegistry } from './task-type.registry.js';
 
 /**
  * What a task's type and payload must pass before anything is stored, for POST /tasks and for the task
@@ -13,16 +13,16 @@ import { TaskHandlerRegistry } from './task-handler.registry.js';
 export class TaskInputChecker {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly handlers: TaskHandlerRegistry,
+    private readonly taskTypes: TaskTypeRegistry,
   ) {}
 
   /** Throws a TaskDomainError naming the problem. */
   check(task: { type: string; payload: unknown }): void {
-    const registered = this.handlers.find(task.type);
+    const registered = this.taskTypes.find(task.type);
     if (!registered) {
       throw new TaskDomainError(
         'UNKNOWN_TASK_TYPE',
-        `unknown task type "${task.type}"; known types: ${this.handlers.types.join(', ')}`,
+        `unknown task type "${task.type}"; known types: ${this.taskTypes.types.join(', ')}`,
       );
     }
     const size = Buffer.byteLength(JSON.stringify(task.payload));
@@ -32,7 +32,7 @@ export class TaskInputChecker {
         `payload is ${size} bytes; the limit is ${this.config.payloadLimitBytes} bytes`,
       );
     }
-    const problems = registered.handler.validatePayload?.(task.payload) ?? [];
+    const problems = registered.provider.validatePayload?.(task.payload) ?? [];
     if (problems.length > 0) throw new TaskDomainError('INVALID_PAYLOAD', problems);
   }
 }

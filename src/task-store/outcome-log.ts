@@ -1,4 +1,4 @@
-import type { Task } from '../task-store/task.js';
+import type { Task } from './task.js';
 
 /** Results are logged, as the original TaskSystem did, but a huge one is cut so a log line stays a line. */
 const MAX_LOGGED_JSON = 500;
