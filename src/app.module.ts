@@ -3,7 +3,6 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import type { AppConfig } from './config/app-config.js';
 import { HandlersModule } from './handlers/handlers.module.js';
 import { HealthModule } from './health/health.module.js';
-import { MetricsModule } from './metrics/metrics.module.js';
 import { TaskSystemModule } from './module/task-system.module.js';
 
 /**
@@ -29,7 +28,6 @@ export class AppModule {
         }),
         HandlersModule,
         HealthModule,
-        MetricsModule,
         ...extraModules,
       ],
     };

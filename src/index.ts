@@ -19,8 +19,8 @@ export type {
 export { TaskSystem } from './tasks/task-system.js';
 export type { ListOptions, SubmitOptions, TaskSubmission, WaitOptions } from './tasks/task-system.js';
 export { MAX_WAIT_MS } from './tasks/task-manager.service.js';
-export { TaskDomainError } from './tasks/task.errors.js';
-export type { TaskErrorCode } from './tasks/task.errors.js';
+export { TaskDomainError } from './errors/task.errors.js';
+export type { TaskErrorCode } from './errors/task.errors.js';
 
 export type { Task, TaskAttempt, TaskError, TaskProgress, TaskStatus } from './task-store/task.js';
 export { TASK_STATUSES } from './task-store/task.js';

@@ -1,9 +1,17 @@
-// Fails when src/'s top-level folders import each other in a cycle (a → b → … → a). A folder is a
-// layer: `tasks/` may use `task-store/`, never the other way round as well. Run by `npm run lint`.
+// Fails when src/'s top-level folders import each other in a cycle (a → b → … → a), or when a folder
+// imports one it must never need. A folder is a layer: `tasks/` may use `task-store/`, never the other
+// way round as well. Run by `npm run lint`.
 // Counts every relative import and export-from, static or dynamic, type-only included: a cycle through
 // types still couples the folders.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+
+/** Edges that are wrong even without a cycle: the API and the task types load no worker code. */
+const FORBIDDEN = [
+  ['tasks', 'worker'],
+  ['task-types', 'worker'],
+  ['task-store', 'worker'],
+];
 
 const SRC = resolve(import.meta.dirname, '..', '..', 'src');
 const IMPORT = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)['"](\.{1,2}\/[^'"]+)['"]/g;
@@ -68,6 +76,9 @@ const connect = (folder) => {
 };
 for (const folder of edges.keys()) if (!indices.has(folder)) connect(folder);
 
+const forbidden = FORBIDDEN.filter(([from, to]) => edges.get(from)?.has(to));
+for (const [from, to] of forbidden) console.error(`src/${from} must not import src/${to}: ${edges.get(from).get(to)}`);
+
 if (cycles.length > 0) {
   console.error('Import cycles between folders of src/:');
   for (const cycle of cycles) {
@@ -79,4 +90,5 @@ if (cycles.length > 0) {
   }
   process.exit(1);
 }
+if (forbidden.length > 0) process.exit(1);
 console.log(`No import cycle between the ${edges.size} folders of src/.`);

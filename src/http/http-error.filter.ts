@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { TaskDomainError } from '../tasks/task.errors.js';
-import type { TaskErrorCode } from '../tasks/task.errors.js';
+import { TaskDomainError } from '../errors/task.errors.js';
+import type { TaskErrorCode } from '../errors/task.errors.js';
 import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
 
 /** The HTTP status of each domain error. Exhaustive: a new code does not compile until it is mapped here. */

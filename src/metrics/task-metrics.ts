@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Task } from '../task-store/task.js';
 
 /**
  * Every metric TaskSystem exports, in a registry of this app's own (not prom-client's global one, so that
@@ -78,7 +77,7 @@ export class TaskMetrics {
   }
 
   /** Counts an outcome this replica wrote. */
-  recordOutcome(task: Task, durationMs: number): void {
+  recordOutcome(task: { type: string; status: string }, durationMs: number): void {
     this.finished.inc({ type: task.type, status: task.status });
     this.duration.observe({ type: task.type, status: task.status }, durationMs / 1000);
   }

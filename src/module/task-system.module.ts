@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { DashboardModule } from '../dashboard/dashboard.module.js';
+import { RetentionModule } from '../maintenance/retention.module.js';
 import { QueuesHttpModule } from '../queues/queues-http.module.js';
 import { QueuesModule } from '../queues/queues.module.js';
 import { ScheduleRunnerModule } from '../schedules/schedule-runner.module.js';
@@ -48,6 +49,7 @@ function assemble(
     TasksModule,
     QueuesModule,
     SchedulesModule,
+    RetentionModule,
   ];
   // Loaded only when this process runs tasks: an API-only process has no worker code in memory.
   if (features.worker)

@@ -9,6 +9,7 @@ import {
   Put,
   UseGuards,
   ValidationPipe,
+  UseFilters,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
@@ -22,6 +23,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { HttpErrorFilter } from '../http/http-error.filter.js';
 import { ErrorDto } from '../tasks/dto/task.dto.js';
 import { QueueDto, QueueListDto, SetQueueLimitDto } from './queue.dto.js';
 import { QueueNamePipe } from './queue-name.pipe.js';
@@ -33,6 +35,8 @@ const NAME_PARAM = { name: 'name', description: 'Queue name', example: 'reports'
 @ApiTags('queues')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+// Its own filter, so that embedded in an application without ours the same errors get the same answers.
+@UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
 @ApiTooManyRequestsResponse({ description: 'Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS', type: ErrorDto })
 @ApiServiceUnavailableResponse({ description: 'The database is unreachable', type: ErrorDto })

@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Patch, Post, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  UseGuards,
+  UseFilters,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -16,6 +28,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { HttpErrorFilter } from '../http/http-error.filter.js';
 import { ErrorDto } from '../tasks/dto/task.dto.js';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/create-schedule.dto.js';
 import { ScheduleDto, ScheduleListDto } from './dto/schedule.dto.js';
@@ -31,6 +44,8 @@ const TASK_PROBLEMS =
 @ApiTags('schedules')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+// Its own filter, so that embedded in an application without ours the same errors get the same answers.
+@UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
 @ApiTooManyRequestsResponse({
   description: 'Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS for this key or address',

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import { TaskDomainError } from '../tasks/task.errors.js';
+import { TaskDomainError } from '../errors/task.errors.js';
 import { TaskTypeRegistry } from './task-type.registry.js';
 
 /**

@@ -17,7 +17,7 @@ import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import { differingFields } from './idempotency.js';
-import { TaskDomainError } from './task.errors.js';
+import { TaskDomainError } from '../errors/task.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const DEFAULT_STOP_WAIT_MS = 5000;

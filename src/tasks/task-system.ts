@@ -8,7 +8,7 @@ import { ListTasksQuery } from './dto/list-tasks.query.js';
 import { DEFAULT_STOP_WAIT_MS, TaskManagerService } from './task-manager.service.js';
 import { isTaskId } from './task-id.js';
 import { readCanonicalTask } from './task-submission.js';
-import { TaskDomainError } from './task.errors.js';
+import { TaskDomainError } from '../errors/task.errors.js';
 
 /** A task to submit, as POST /tasks takes it (canonical form). */
 export interface TaskSubmission<Payload = unknown> {
@@ -89,7 +89,7 @@ export class TaskSystem {
   }
 
   /** The task (TASK_NOT_FOUND if there is none). */
-  get(id: string): Promise<Task> {
+  async get(id: string): Promise<Task> {
     return this.manager.get(checkedId(id));
   }
 
@@ -108,7 +108,7 @@ export class TaskSystem {
   }
 
   /** Every attempt of a task, oldest first. */
-  attempts(id: string): Promise<TaskAttempt[]> {
+  async attempts(id: string): Promise<TaskAttempt[]> {
     return this.manager.attempts(checkedId(id));
   }
 
@@ -116,7 +116,7 @@ export class TaskSystem {
    * Stops a task: a queued one never starts; a running one has its AbortSignal fired wherever it runs, and
    * this waits up to `waitMs` (default 5000) for it to end. `stopped` is false when it had not ended yet.
    */
-  stop(
+  async stop(
     id: string,
     { waitMs = DEFAULT_STOP_WAIT_MS }: { waitMs?: number } = {},
   ): Promise<{ task: Task; stopped: boolean }> {
@@ -124,7 +124,7 @@ export class TaskSystem {
   }
 
   /** Puts a failed or cancelled task back in the queue with a fresh count of attempts. */
-  retry(id: string): Promise<Task> {
+  async retry(id: string): Promise<Task> {
     return this.manager.retry(checkedId(id));
   }
 
@@ -132,7 +132,7 @@ export class TaskSystem {
    * Resolves with the task as soon as it is terminal (succeeded, failed or cancelled, on any replica), or
    * with the task as it stands when `timeoutMs` has passed. Woken by PostgreSQL's notifications.
    */
-  wait(id: string, { timeoutMs }: WaitOptions): Promise<Task> {
+  async wait(id: string, { timeoutMs }: WaitOptions): Promise<Task> {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
       throw new TaskDomainError('INVALID_REQUEST', 'timeoutMs must be a number of milliseconds, 0 or more');
     }

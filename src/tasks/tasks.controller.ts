@@ -15,6 +15,7 @@ import {
   ServiceUnavailableException,
   UseGuards,
   ValidationPipe,
+  UseFilters,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -39,12 +40,14 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { HttpErrorFilter } from '../http/http-error.filter.js';
 import { EventStreamClient } from '../events/event-stream-client.js';
 import { MAX_STREAMS, TaskEventHub } from '../events/task-event-hub.service.js';
 import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
 import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
+import { WaitQuery } from './dto/wait.query.js';
 import {
   ConflictErrorDto,
   ErrorDto,
@@ -70,6 +73,8 @@ const ID_PARAM = { name: 'id', description: 'Task id (digits)', example: '42' };
 @ApiTags('tasks')
 @ApiBearerAuth()
 @UseGuards(ApiKeyGuard)
+// Its own filter, so that embedded in an application without ours the same errors get the same answers.
+@UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
 @ApiTooManyRequestsResponse({
   description: 'Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS for this key or address',
@@ -124,11 +129,12 @@ export class TasksController {
   async submit(
     @Body(TaskSubmissionPipe) submission: CreateTaskDto,
     @Headers('idempotency-key') headerKey: string | undefined,
+    @Query(queryPipe) { wait }: WaitQuery,
     @Res({ passthrough: true }) response: Response,
   ): Promise<Task> {
     const { task, created } = await this.tasks.submit(withHeaderKey(submission, headerKey));
     response.status(created ? HttpStatus.CREATED : HttpStatus.OK);
-    return task;
+    return wait === undefined ? task : this.tasks.waitForEnd(task.id, wait);
   }
 
   @Post('batch')
@@ -214,8 +220,8 @@ export class TasksController {
   @ApiOkResponse({ type: TaskDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed id' })
   @ApiNotFoundResponse({ type: ErrorDto, description: 'No such task' })
-  get(@Param('id', TaskIdPipe) id: string): Promise<Task> {
-    return this.tasks.get(id);
+  get(@Param('id', TaskIdPipe) id: string, @Query(queryPipe) { wait }: WaitQuery): Promise<Task> {
+    return wait === undefined ? this.tasks.get(id) : this.tasks.waitForEnd(id, wait);
   }
 
   @Post(':id/retry')

@@ -4,7 +4,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskRepository } from '../task-store/task.repository.js';
-import { TaskMetrics } from './task-metrics.js';
+import { TaskMetrics } from '../metrics/task-metrics.js';
 
 /** Scrapes may come every few seconds from several collectors; the depth query runs at most this often. */
 const QUEUE_DEPTH_MAX_AGE_MS = 5000;
