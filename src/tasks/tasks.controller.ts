@@ -45,15 +45,8 @@ import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
 import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
 import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
-import {
-  ConflictErrorDto,
-  ErrorDto,
-  TaskAttemptListDto,
-  TaskCountsDto,
-  TaskDto,
-  TaskPageDto,
-  TaskTypeDto,
-} from './dto/task.dto.js';
+import { ConflictErrorDto, ErrorDto } from '../http/error.dto.js';
+import { TaskAttemptListDto, TaskCountsDto, TaskDto, TaskPageDto, TaskTypeDto } from './dto/task.dto.js';
 import { TaskBatchPipe } from './task-batch.pipe.js';
 import { TaskIdPipe } from './task-id.pipe.js';
 import { TaskManagerService } from './task-manager.service.js';

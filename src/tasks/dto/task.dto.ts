@@ -164,23 +164,3 @@ export class TaskTypeDto {
   @ApiProperty({ type: String, nullable: true, example: 'Waits payload.ms milliseconds, honouring a stop' })
   description!: string | null;
 }
-
-/** Nest's error body, which every 4xx and 5xx uses. */
-export class ErrorDto {
-  @ApiProperty({ example: 400 })
-  statusCode!: number;
-
-  @ApiProperty({ example: 'Bad Request' })
-  error!: string;
-
-  @ApiProperty({
-    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-    example: 'unknown task type "nope"; known types: demo, fail, sleep',
-  })
-  message!: string | string[];
-}
-
-export class ConflictErrorDto extends ErrorDto {
-  @ApiProperty({ type: TaskDto, description: 'The task as it is' })
-  task!: TaskDto;
-}
