@@ -38,18 +38,29 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export function startLiveUpdates({ auth, onTask, onCounts, onThroughput, onResync, onPoll, onModeChange }) {
   /** @type {ReturnType<typeof setTimeout> | null} */
   let pollTimer = null;
+  // Each run of polling has its own number: a poll still in flight when its run was stopped (and perhaps a
+  // new one started) must not schedule another, or two runs would poll side by side.
+  let pollRun = 0;
+  let polling = false;
 
   /** @param {string} reason */
   const startPolling = (reason) => {
     onModeChange('polling', reason);
-    if (pollTimer !== null) return;
+    if (polling) return;
+    polling = true;
+    const run = ++pollRun;
     const poll = async () => {
-      await onPoll();
-      if (pollTimer !== null) pollTimer = setTimeout(() => void poll(), POLL_INTERVAL_MS);
+      try {
+        await onPoll();
+      } finally {
+        if (run === pollRun) pollTimer = setTimeout(() => void poll(), POLL_INTERVAL_MS);
+      }
     };
     pollTimer = setTimeout(() => void poll(), 0);
   };
   const stopPolling = () => {
+    polling = false;
+    pollRun++;
     if (pollTimer !== null) clearTimeout(pollTimer);
     pollTimer = null;
   };
