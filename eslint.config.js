@@ -1,4 +1,5 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
@@ -13,8 +14,20 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       // Type-only imports must say so, but not for classes Nest injects: their runtime value carries the
       // constructor metadata that dependency injection reads.
-      '@typescript-eslint/consistent-type-imports': ['error', { prefer: 'type-imports', fixStyle: 'separate-type-imports', disallowTypeAnnotations: false }],
+      '@typescript-eslint/consistent-type-imports': [
+        'error',
+        { prefer: 'type-imports', fixStyle: 'separate-type-imports', disallowTypeAnnotations: false },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The dashboard's browser modules: plain JavaScript served as it is, typed with JSDoc and checked by
+    // tsconfig.dashboard.json, which gives the type-aware rules above their types. Browser globals only.
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: { projectService: false, project: './tsconfig.dashboard.json' },
     },
   },
   {

@@ -19,8 +19,12 @@ export type {
 export { TaskSystem } from './tasks/task-system.js';
 export type { ListOptions, SubmitOptions, TaskSubmission, WaitOptions } from './tasks/task-system.js';
 export { MAX_WAIT_MS } from './tasks/task-manager.service.js';
-export { TaskDomainError } from './errors/task.errors.js';
+export { TaskSystemError } from './errors/task-system-error.js';
+export type { TaskSystemErrorCode } from './errors/task-system-error.js';
+export { TaskRefusedError } from './errors/task.errors.js';
 export type { TaskErrorCode } from './errors/task.errors.js';
+export { ScheduleRefusedError } from './errors/schedule.errors.js';
+export type { ScheduleErrorCode } from './errors/schedule.errors.js';
 
 export type { Task, TaskAttempt, TaskError, TaskProgress, TaskStatus } from './task-store/task.js';
 export { TASK_STATUSES } from './task-store/task.js';

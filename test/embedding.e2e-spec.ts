@@ -5,7 +5,7 @@ import type { INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
-import { TaskDomainError, TaskHandler, TaskSystem, TaskSystemModule } from '../src/index.js';
+import { TaskRefusedError, TaskHandler, TaskSystem, TaskSystemModule } from '../src/index.js';
 import type { TaskContext, TaskSystemFeatures } from '../src/index.js';
 import { APP_CONFIG } from '../src/config/app-config.js';
 import type { AppConfig } from '../src/config/app-config.js';
@@ -148,11 +148,11 @@ describe('TaskSystemModule in an application of its own', () => {
     expect((await tasks.stop(later.id)).task.status).toBe('cancelled');
   });
 
-  it('throws the API’s errors as TaskDomainError, with a code to switch on', async () => {
+  it('throws the API’s errors as TaskRefusedError, with a code to switch on', async () => {
     const codeOf = (promise: Promise<unknown>): Promise<string> =>
       promise.then(
         () => 'resolved',
-        (error: unknown) => (error instanceof TaskDomainError ? error.code : String(error)),
+        (error: unknown) => (error instanceof TaskRefusedError ? error.code : String(error)),
       );
     expect(await codeOf(tasks.submit({ type: 'no-such-type' }))).toBe('UNKNOWN_TASK_TYPE');
     expect(await codeOf(tasks.submit({ type: 'host-archive', priority: 1000 }))).toBe('INVALID_REQUEST');

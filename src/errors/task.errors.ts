@@ -1,3 +1,4 @@
+import { TaskSystemError } from './task-system-error.js';
 import type { Task } from '../task-store/task.js';
 
 /** Every way a task operation can be refused. The HTTP status of each lives in one switch (http-error.filter.ts). */
@@ -11,23 +12,21 @@ export type TaskErrorCode =
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'TASK_NOT_RETRYABLE';
 
-export class TaskDomainError extends Error {
+/** A task operation (submit, stop, retry, read) refused: unknown type, bad payload, no such task, a conflict. */
+export class TaskRefusedError extends TaskSystemError {
   constructor(
     readonly code: TaskErrorCode,
-    message: string | string[],
-    /** Sent along with the error where the contract says so (409 "with the task"). */
+    messages: string | string[],
+    /** The task as it is, where the refusal is about it (the contract's 409 "with the task"). */
     readonly task?: Task,
   ) {
-    super(Array.isArray(message) ? message.join('; ') : message);
-    this.messages = message;
+    super(messages);
   }
 
-  readonly messages: string | string[];
-
   /** The same error about one item of a batch: every message starts with `tasks[index]: `. */
-  forBatchItem(index: number): TaskDomainError {
+  forBatchItem(index: number): TaskRefusedError {
     const prefix = (message: string): string => `tasks[${index}]: ${message}`;
-    return new TaskDomainError(
+    return new TaskRefusedError(
       this.code,
       Array.isArray(this.messages) ? this.messages.map(prefix) : prefix(this.messages),
       this.task,

@@ -2,28 +2,36 @@ import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { TaskDomainError } from '../errors/task.errors.js';
-import type { TaskErrorCode } from '../errors/task.errors.js';
+import { TaskSystemError } from '../errors/task-system-error.js';
+import type { TaskSystemErrorCode } from '../errors/task-system-error.js';
+import { TaskRefusedError } from '../errors/task.errors.js';
 import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
 
-/** The HTTP status of each domain error. Exhaustive: a new code does not compile until it is mapped here. */
-function statusOf(code: TaskErrorCode): HttpStatus {
+/**
+ * The HTTP status of every refusal, of every feature. Exhaustive: a new code does not compile until it is
+ * mapped here.
+ */
+function statusOf(code: TaskSystemErrorCode): HttpStatus {
   switch (code) {
     case 'UNKNOWN_TASK_TYPE':
     case 'INVALID_REQUEST':
     case 'INVALID_PAYLOAD':
+    case 'INVALID_SCHEDULE':
       return HttpStatus.BAD_REQUEST;
     case 'PAYLOAD_TOO_LARGE':
       return HttpStatus.PAYLOAD_TOO_LARGE;
     case 'TASK_NOT_FOUND':
+    case 'SCHEDULE_NOT_FOUND':
       return HttpStatus.NOT_FOUND;
     case 'TASK_ALREADY_FINISHED':
     case 'IDEMPOTENCY_KEY_REUSED':
     case 'TASK_NOT_RETRYABLE':
+    case 'SCHEDULE_ALREADY_EXISTS':
+    case 'SCHEDULE_DECLARED_IN_CODE':
       return HttpStatus.CONFLICT;
     default: {
       const unmapped: never = code;
-      throw new Error(`unmapped task error code ${String(unmapped)}`);
+      throw new Error(`unmapped error code ${String(unmapped)}`);
     }
   }
 }
@@ -40,7 +48,8 @@ const REASON: Partial<Record<number, string>> = {
 };
 
 /**
- * Every error leaves in Nest's shape `{statusCode, error, message}`. Domain errors map through statusOf;
+ * Every error leaves in Nest's shape `{statusCode, error, message}`. Every feature's TaskSystemError maps
+ * through statusOf; HttpExceptions (pipes, guards, controllers) keep their own status;
  * an unreachable database is 503; anything unexpected is a 500 carrying an error id that is also logged.
  */
 @Catch()
@@ -59,9 +68,10 @@ export class HttpErrorFilter implements ExceptionFilter {
         );
       return;
     }
-    if (exception instanceof TaskDomainError) {
+    if (exception instanceof TaskSystemError) {
       const statusCode = statusOf(exception.code);
-      const extra = exception.task ? { task: exception.task } : {};
+      // The contract's 409 "with the task": the task as it is, beside the message.
+      const extra = exception instanceof TaskRefusedError && exception.task ? { task: exception.task } : {};
       response
         .status(statusCode)
         .json({ statusCode, error: REASON[statusCode], message: exception.messages, ...extra });

@@ -24,7 +24,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
-import { ErrorDto } from '../tasks/dto/task.dto.js';
+import { ErrorDto } from '../http/error.dto.js';
 import { QueueDto, QueueListDto, SetQueueLimitDto } from './queue.dto.js';
 import { QueueNamePipe } from './queue-name.pipe.js';
 import { QueuesService } from './queues.service.js';

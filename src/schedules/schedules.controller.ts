@@ -29,7 +29,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
-import { ErrorDto } from '../tasks/dto/task.dto.js';
+import { ErrorDto } from '../http/error.dto.js';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/create-schedule.dto.js';
 import { ScheduleDto, ScheduleListDto } from './dto/schedule.dto.js';
 import type { Schedule, ScheduleDefinition } from './schedule.js';

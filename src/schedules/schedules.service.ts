@@ -1,10 +1,11 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isJsonObject } from '../tasks/task-submission.js';
 import { CronSchedule } from './cron-schedule.js';
 import type { Schedule, ScheduleDefinition } from './schedule.js';
 import { readSchedulePatch } from './schedule-definition.js';
+import { ScheduleRefusedError } from '../errors/schedule.errors.js';
 import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import { SchedulesRepository } from './schedules.repository.js';
 
@@ -23,7 +24,7 @@ export class SchedulesService {
 
   async get(name: string): Promise<Schedule> {
     const schedule = await this.repository.get(name);
-    if (!schedule) throw new NotFoundException(`schedule "${name}" does not exist`);
+    if (!schedule) throw notFound(name);
     return schedule;
   }
 
@@ -32,7 +33,9 @@ export class SchedulesService {
     this.taskChecker.check(definition.task);
     const nextRunAt = new CronSchedule(definition.cron, definition.timezone).next(new Date());
     const schedule = await this.repository.insert({ ...definition, nextRunAt });
-    if (!schedule) throw new ConflictException(`schedule "${definition.name}" already exists`);
+    if (!schedule) {
+      throw new ScheduleRefusedError('SCHEDULE_ALREADY_EXISTS', `schedule "${definition.name}" already exists`);
+    }
     return schedule;
   }
 
@@ -44,12 +47,15 @@ export class SchedulesService {
   async update(name: string, body: unknown): Promise<Schedule> {
     const current = await this.get(name);
     if (current.source === 'code' && isJsonObject(body) && Object.keys(body).some((field) => field !== 'paused')) {
-      throw new ConflictException(
+      throw new ScheduleRefusedError(
+        'SCHEDULE_DECLARED_IN_CODE',
         `schedule "${name}" is declared in code: only "paused" can be changed here; change the rest in the code`,
       );
     }
     const changed = await readSchedulePatch(body, current, this.config.defaultTaskType);
-    if (Array.isArray(changed)) throw new BadRequestException(changed.length === 1 ? changed[0] : changed);
+    if (Array.isArray(changed)) {
+      throw new ScheduleRefusedError('INVALID_SCHEDULE', changed.length === 1 ? changed[0] : changed);
+    }
     // A task given is checked as a new one; the stored one stays as it was accepted.
     if (isJsonObject(body) && 'task' in body) this.taskChecker.check(changed.task);
     const sameTiming = changed.cron === current.cron && changed.timezone === current.timezone;
@@ -59,7 +65,7 @@ export class SchedulesService {
         ? null
         : new CronSchedule(changed.cron, changed.timezone).next(new Date());
     const schedule = await this.repository.update({ ...changed, nextRunAt });
-    if (!schedule) throw new NotFoundException(`schedule "${name}" does not exist`);
+    if (!schedule) throw notFound(name);
     return schedule;
   }
 
@@ -67,12 +73,17 @@ export class SchedulesService {
   async delete(name: string): Promise<Schedule> {
     const current = await this.get(name);
     if (current.source === 'code') {
-      throw new ConflictException(
+      throw new ScheduleRefusedError(
+        'SCHEDULE_DECLARED_IN_CODE',
         `schedule "${name}" is declared in code: remove it from the code (it is deleted at the next start-up)`,
       );
     }
     const deleted = await this.repository.delete(name);
-    if (!deleted) throw new NotFoundException(`schedule "${name}" does not exist`);
+    if (!deleted) throw notFound(name);
     return deleted;
   }
+}
+
+function notFound(name: string): ScheduleRefusedError {
+  return new ScheduleRefusedError('SCHEDULE_NOT_FOUND', `schedule "${name}" does not exist`);
 }

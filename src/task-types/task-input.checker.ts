@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import { TaskDomainError } from '../errors/task.errors.js';
+import { TaskRefusedError } from '../errors/task.errors.js';
 import { TaskTypeRegistry } from './task-type.registry.js';
 
 /**
@@ -16,23 +16,23 @@ export class TaskInputChecker {
     private readonly taskTypes: TaskTypeRegistry,
   ) {}
 
-  /** Throws a TaskDomainError naming the problem. */
+  /** Throws a TaskRefusedError naming the problem. */
   check(task: { type: string; payload: unknown }): void {
     const registered = this.taskTypes.find(task.type);
     if (!registered) {
-      throw new TaskDomainError(
+      throw new TaskRefusedError(
         'UNKNOWN_TASK_TYPE',
         `unknown task type "${task.type}"; known types: ${this.taskTypes.types.join(', ')}`,
       );
     }
     const size = Buffer.byteLength(JSON.stringify(task.payload));
     if (size > this.config.payloadLimitBytes) {
-      throw new TaskDomainError(
+      throw new TaskRefusedError(
         'PAYLOAD_TOO_LARGE',
         `payload is ${size} bytes; the limit is ${this.config.payloadLimitBytes} bytes`,
       );
     }
     const problems = registered.provider.validatePayload?.(task.payload) ?? [];
-    if (problems.length > 0) throw new TaskDomainError('INVALID_PAYLOAD', problems);
+    if (problems.length > 0) throw new TaskRefusedError('INVALID_PAYLOAD', problems);
   }
 }

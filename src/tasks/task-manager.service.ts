@@ -17,7 +17,7 @@ import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import { differingFields } from './idempotency.js';
-import { TaskDomainError } from '../errors/task.errors.js';
+import { TaskRefusedError } from '../errors/task.errors.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const DEFAULT_STOP_WAIT_MS = 5000;
@@ -75,7 +75,7 @@ export class TaskManagerService {
       try {
         return this.toNewTask(submission);
       } catch (error) {
-        throw error instanceof TaskDomainError ? error.forBatchItem(index) : error;
+        throw error instanceof TaskRefusedError ? error.forBatchItem(index) : error;
       }
     });
     return this.store(tasks, tx);
@@ -121,14 +121,14 @@ export class TaskManagerService {
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
       const { key } = await this.get(id);
-      throw new TaskDomainError(
+      throw new TaskRefusedError(
         'TASK_NOT_RETRYABLE',
         `task ${id} cannot be retried: a live task holds its idempotency key "${key}"`,
       );
     }
     if (!task) {
       const existing = await this.get(id);
-      throw new TaskDomainError(
+      throw new TaskRefusedError(
         'TASK_NOT_RETRYABLE',
         `task ${id} is ${existing.status}: only a failed or cancelled task can be retried`,
         existing,
@@ -147,7 +147,7 @@ export class TaskManagerService {
 
   async get(id: string): Promise<Task> {
     const task = await this.tasks.get(id);
-    if (!task) throw new TaskDomainError('TASK_NOT_FOUND', `task ${id} does not exist`);
+    if (!task) throw new TaskRefusedError('TASK_NOT_FOUND', `task ${id} does not exist`);
     return task;
   }
 
@@ -160,7 +160,7 @@ export class TaskManagerService {
     const task = await this.tasks.requestStop(id);
     if (!task) {
       const existing = await this.get(id);
-      throw new TaskDomainError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
+      throw new TaskRefusedError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
     }
     if (isTerminal(task.status)) {
       this.logger.log(describeOutcome(task)); // cancelled before it started: no worker will log it
@@ -234,7 +234,7 @@ function refuseReusedKeys(submitted: NewTask[], stored: StoredTask[]): void {
     if (created) return;
     const differing = differingFields(submitted[index], task);
     if (differing.length === 0) return;
-    const error = new TaskDomainError(
+    const error = new TaskRefusedError(
       'IDEMPOTENCY_KEY_REUSED',
       `idempotency key "${task.key}" is already used by task ${task.id} with a different ${differing.join(', ')}`,
       task,

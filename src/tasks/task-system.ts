@@ -8,7 +8,7 @@ import { ListTasksQuery } from './dto/list-tasks.query.js';
 import { DEFAULT_STOP_WAIT_MS, TaskManagerService } from './task-manager.service.js';
 import { isTaskId } from './task-id.js';
 import { readCanonicalTask } from './task-submission.js';
-import { TaskDomainError } from '../errors/task.errors.js';
+import { TaskRefusedError } from '../errors/task.errors.js';
 
 /** A task to submit, as POST /tasks takes it (canonical form). */
 export interface TaskSubmission<Payload = unknown> {
@@ -79,7 +79,7 @@ export class TaskSystem {
   /** Submits, then waits as `wait` does. */
   async submitAndWait<Payload>(task: TaskSubmission<Payload>, options: WaitOptions & SubmitOptions): Promise<Task> {
     if (options.manager) {
-      throw new TaskDomainError(
+      throw new TaskRefusedError(
         'INVALID_REQUEST',
         'submitAndWait cannot wait inside a transaction: its task runs only after the commit',
       );
@@ -103,7 +103,7 @@ export class TaskSystem {
     const problems = (await validate(query, { forbidUnknownValues: false })).flatMap((e) =>
       Object.values(e.constraints ?? {}),
     );
-    if (problems.length > 0) throw new TaskDomainError('INVALID_REQUEST', problems);
+    if (problems.length > 0) throw new TaskRefusedError('INVALID_REQUEST', problems);
     return this.manager.list(query);
   }
 
@@ -134,7 +134,7 @@ export class TaskSystem {
    */
   async wait(id: string, { timeoutMs }: WaitOptions): Promise<Task> {
     if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
-      throw new TaskDomainError('INVALID_REQUEST', 'timeoutMs must be a number of milliseconds, 0 or more');
+      throw new TaskRefusedError('INVALID_REQUEST', 'timeoutMs must be a number of milliseconds, 0 or more');
     }
     return this.manager.waitForEnd(checkedId(id), timeoutMs);
   }
@@ -145,13 +145,13 @@ async function checked(task: TaskSubmission, index?: number): Promise<CreateTask
   const body = task.runAt instanceof Date ? { ...task, runAt: task.runAt.toISOString() } : task;
   const read = await readCanonicalTask(body);
   if (!Array.isArray(read)) return read;
-  const error = new TaskDomainError('INVALID_REQUEST', read);
+  const error = new TaskRefusedError('INVALID_REQUEST', read);
   throw index === undefined ? error : error.forBatchItem(index);
 }
 
 function checkedId(id: string): string {
   if (!isTaskId(id)) {
-    throw new TaskDomainError('TASK_NOT_FOUND', `task ${String(id)} does not exist: a task id is a string of digits`);
+    throw new TaskRefusedError('TASK_NOT_FOUND', `task ${String(id)} does not exist: a task id is a string of digits`);
   }
   return id;
 }

@@ -48,9 +48,9 @@ import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js
 import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
 import { WaitQuery } from './dto/wait.query.js';
+import { ErrorDto } from '../http/error.dto.js';
 import {
   ConflictErrorDto,
-  ErrorDto,
   TaskAttemptListDto,
   TaskCountsDto,
   TaskDto,

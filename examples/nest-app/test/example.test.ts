@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
-import { TaskDomainError, TaskSystem } from 'tasksystem';
+import { TaskRefusedError, TaskSystem } from 'tasksystem';
 import { createTaskSystemClient } from 'tasksystem/client';
 import { AppModule } from '../src/app.module.js';
 import { OrdersService } from '../src/orders/orders.service.js';
@@ -72,11 +72,11 @@ describe('an application with its own task types', () => {
     assert.deepEqual(done.result, { sha256: 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad' });
     await assert.rejects(
       tasks.submit({ type: 'checksum', payload: { text: 42 } }),
-      (error: unknown) => error instanceof TaskDomainError && error.code === 'INVALID_PAYLOAD',
+      (error: unknown) => error instanceof TaskRefusedError && error.code === 'INVALID_PAYLOAD',
     );
     await assert.rejects(
       tasks.submit({ type: 'no-such-type' }),
-      (error: unknown) => error instanceof TaskDomainError && error.code === 'UNKNOWN_TASK_TYPE',
+      (error: unknown) => error instanceof TaskRefusedError && error.code === 'UNKNOWN_TASK_TYPE',
     );
   });
 

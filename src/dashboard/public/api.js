@@ -2,8 +2,23 @@
  * The task API as the page uses it. Every request carries the API key if there is one; a 401 asks for a
  * key and retries. Any other failure is an ApiError whose message is the server's own (Nest's
  * `{statusCode, error, message}`), so the page can show it as it is.
+ *
+ * The JSON types below say what each route answers (src/dashboard/api-json.ts); they are trusted as the
+ * service's documented answers, not checked field by field.
  */
+import { messageOf } from './dom.js';
+/** @import { Auth } from './auth.js' */
+/**
+ * @import { ErrorBodyJson, QueueJson, ScheduleJson, TaskAttemptsJson, TaskCountsJson, TaskJson, TaskPageJson,
+ *   TaskSubmissionJson, TaskTypeJson } from '../api-json.js'
+ */
+
 export class ApiError extends Error {
+  /**
+   * @param {number} status the HTTP status; 0 when the service could not be reached
+   * @param {string} message
+   * @param {ErrorBodyJson | null} [body] the error's body as the service sent it
+   */
   constructor(status, message, body = null) {
     super(message);
     this.status = status;
@@ -11,17 +26,43 @@ export class ApiError extends Error {
   }
 }
 
-function messageOf(status, body) {
-  const message = body && typeof body === 'object' ? body.message : undefined;
+/**
+ * The message of an error body in Nest's shape (several problems joined), if the body has one.
+ * @param {unknown} body
+ * @returns {string | undefined}
+ */
+export function serverMessage(body) {
+  const message = body && typeof body === 'object' && 'message' in body ? body.message : undefined;
   if (Array.isArray(message)) return message.join('; ');
   if (typeof message === 'string') return message;
-  return status === 0 ? 'the service cannot be reached' : `the service answered HTTP ${status}`;
+  return undefined;
 }
 
+/**
+ * @param {number} status
+ * @param {unknown} body
+ */
+function describeFailure(status, body) {
+  return serverMessage(body) ?? `the service answered HTTP ${status}`;
+}
+
+/**
+ * An answer: its status and its JSON body (null when empty or not JSON).
+ * @typedef {{ status: number, body: unknown }} Answer
+ */
+
+/** @param {Auth} auth */
 export function createApi(auth) {
-  /** Returns `{status, body}` for a 2xx answer or one of `accept`; throws ApiError otherwise. */
+  /**
+   * Returns the answer for a 2xx status or one of `accept`; throws ApiError otherwise.
+   * @param {string} method
+   * @param {string} path
+   * @param {{ body?: unknown, accept?: number[] }} [options]
+   * @returns {Promise<Answer>}
+   */
   async function request(method, path, { body, accept = [] } = {}) {
     for (;;) {
+      /** @type {Record<string, string>} */
       const headers = { Accept: 'application/json', ...auth.headers() };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
       let response;
@@ -33,26 +74,35 @@ export function createApi(auth) {
           cache: 'no-store',
         });
       } catch (error) {
-        throw new ApiError(0, `the service cannot be reached (${error.message})`);
+        throw new ApiError(0, `the service cannot be reached (${messageOf(error)})`);
       }
       const text = await response.text();
-      let parsed = null;
+      /** @type {unknown} */
+      let parsed;
       try {
         parsed = text ? JSON.parse(text) : null;
       } catch {
         parsed = null;
       }
       if (response.status === 401) {
-        await auth.askForKey(messageOf(401, parsed));
+        await auth.askForKey(describeFailure(401, parsed));
         continue;
       }
       if (response.ok || accept.includes(response.status)) return { status: response.status, body: parsed };
-      throw new ApiError(response.status, messageOf(response.status, parsed), parsed);
+      throw new ApiError(
+        response.status,
+        describeFailure(response.status, parsed),
+        /** @type {ErrorBodyJson | null} */ (parsed),
+      );
     }
   }
 
   return {
     request,
+    /**
+     * @param {{ status?: string, type?: string, queue?: string, cursor?: string | null, limit?: number }} query
+     * @returns {Promise<TaskPageJson>}
+     */
     listTasks: async ({ status, type, queue, cursor, limit }) => {
       const query = new URLSearchParams();
       if (status) query.set('status', status);
@@ -61,38 +111,105 @@ export function createApi(auth) {
       if (limit) query.set('limit', String(limit));
       if (cursor) query.set('cursor', cursor);
       const suffix = query.toString() ? `?${query}` : '';
-      return (await request('GET', `/tasks${suffix}`)).body;
+      return /** @type {TaskPageJson} */ ((await request('GET', `/tasks${suffix}`)).body);
     },
-    getTask: async (id) => (await request('GET', `/tasks/${encodeURIComponent(id)}`)).body,
-    /** Asks for the stop and returns at once (wait=0): the page shows `cancelling…` until the task ends. */
-    stopTask: async (id) => request('DELETE', `/tasks/${encodeURIComponent(id)}?wait=0`, { accept: [409] }),
-    /** `{status, body}`: 201 a new task, 200 the task that already holds the submission's key. */
-    submitTask: async (submission) => request('POST', '/tasks', { body: submission }),
-    /** A failed or cancelled task back to `queued`; a 409 (any other status) is thrown with its message. */
-    retryTask: async (id) => (await request('POST', `/tasks/${encodeURIComponent(id)}/retry`)).body,
-    /** `{queues: [{name, paused, concurrency, counts}]}`. */
-    queues: async () => (await request('GET', '/queues')).body,
+    /**
+     * @param {string} id
+     * @returns {Promise<TaskJson>}
+     */
+    getTask: async (id) => /** @type {TaskJson} */ ((await request('GET', `/tasks/${encodeURIComponent(id)}`)).body),
+    /**
+     * Asks for the stop and returns at once (wait=0): the page shows `cancelling…` until the task ends.
+     * A task that had already ended answers 409 with the task as it is.
+     * @param {string} id
+     * @returns {Promise<{ alreadyEnded: false, task: TaskJson } | { alreadyEnded: true, task: TaskJson | undefined }>}
+     */
+    stopTask: async (id) => {
+      const { status, body } = await request('DELETE', `/tasks/${encodeURIComponent(id)}?wait=0`, { accept: [409] });
+      return status === 409
+        ? { alreadyEnded: true, task: /** @type {ErrorBodyJson | null} */ (body)?.task }
+        : { alreadyEnded: false, task: /** @type {TaskJson} */ (body) };
+    },
+    /**
+     * `created`: true for a new task (201), false for the task that already holds the submission's key (200).
+     * @param {TaskSubmissionJson} submission
+     * @returns {Promise<{ created: boolean, task: TaskJson }>}
+     */
+    submitTask: async (submission) => {
+      const { status, body } = await request('POST', '/tasks', { body: submission });
+      return { created: status !== 200, task: /** @type {TaskJson} */ (body) };
+    },
+    /**
+     * A failed or cancelled task back to `queued`; a 409 (any other status) is thrown with its message.
+     * @param {string} id
+     * @returns {Promise<TaskJson>}
+     */
+    retryTask: async (id) =>
+      /** @type {TaskJson} */ ((await request('POST', `/tasks/${encodeURIComponent(id)}/retry`)).body),
+    /** @returns {Promise<{ queues: QueueJson[] }>} */
+    queues: async () => /** @type {{ queues: QueueJson[] }} */ ((await request('GET', '/queues')).body),
+    /**
+     * @param {string} name
+     * @param {boolean} paused
+     * @returns {Promise<QueueJson>}
+     */
     setQueuePaused: async (name, paused) =>
-      (await request('POST', `/queues/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`)).body,
-    /** The queue's cluster-wide concurrency limit; null lifts it. */
+      /** @type {QueueJson} */ (
+        (await request('POST', `/queues/${encodeURIComponent(name)}/${paused ? 'pause' : 'resume'}`)).body
+      ),
+    /**
+     * The queue's cluster-wide concurrency limit; null lifts it.
+     * @param {string} name
+     * @param {number | null} concurrency
+     * @returns {Promise<QueueJson>}
+     */
     setQueueLimit: async (name, concurrency) =>
-      (await request('PUT', `/queues/${encodeURIComponent(name)}`, { body: { concurrency } })).body,
-    /** `{schedules: [...]}`, by name. */
-    schedules: async () => (await request('GET', '/schedules')).body,
+      /** @type {QueueJson} */ (
+        (await request('PUT', `/queues/${encodeURIComponent(name)}`, { body: { concurrency } })).body
+      ),
+    /**
+     * By name.
+     * @returns {Promise<{ schedules: ScheduleJson[] }>}
+     */
+    schedules: async () => /** @type {{ schedules: ScheduleJson[] }} */ ((await request('GET', '/schedules')).body),
+    /**
+     * @param {string} name
+     * @param {boolean} paused
+     * @returns {Promise<ScheduleJson>}
+     */
     setSchedulePaused: async (name, paused) =>
-      (await request('PATCH', `/schedules/${encodeURIComponent(name)}`, { body: { paused } })).body,
-    /** Registered task types, or null while the service has no such route. */
-    taskTypes: async () => optional(() => request('GET', '/tasks/types')),
-    /** Counts by status, or null while the service has no such route. */
-    counts: async () => optional(() => request('GET', '/tasks/counts')),
-    /** A task's attempt history, or null while the service has no such route. */
-    attempts: async (id) => optional(() => request('GET', `/tasks/${encodeURIComponent(id)}/attempts`)),
+      /** @type {ScheduleJson} */ (
+        (await request('PATCH', `/schedules/${encodeURIComponent(name)}`, { body: { paused } })).body
+      ),
+    /**
+     * Registered task types, or null while the service has no such route.
+     * @returns {Promise<TaskTypeJson[] | null>}
+     */
+    taskTypes: async () => /** @type {TaskTypeJson[] | null} */ (await optional(() => request('GET', '/tasks/types'))),
+    /**
+     * Counts by status, or null while the service has no such route.
+     * @returns {Promise<TaskCountsJson | null>}
+     */
+    counts: async () => /** @type {TaskCountsJson | null} */ (await optional(() => request('GET', '/tasks/counts'))),
+    /**
+     * A task's attempt history, or null while the service has no such route.
+     * @param {string} id
+     * @returns {Promise<TaskAttemptsJson | null>}
+     */
+    attempts: async (id) =>
+      /** @type {TaskAttemptsJson | null} */ (
+        await optional(() => request('GET', `/tasks/${encodeURIComponent(id)}/attempts`))
+      ),
   };
 }
+
+/** @typedef {ReturnType<typeof createApi>} Api */
 
 /**
  * Routes that later issues add: until they exist the service answers 404, or 400 because the word is
  * read as a task id (`/tasks/types`). Either means "not available here", not an error to show.
+ * @param {() => Promise<Answer>} call
+ * @returns {Promise<unknown>} the answer's body, or null
  */
 async function optional(call) {
   try {

@@ -4,10 +4,19 @@
  */
 const STORAGE_KEY = 'tasksystem.apiKey';
 
+/**
+ * @param {{ dialog: HTMLDialogElement, form: HTMLFormElement, input: HTMLInputElement, error: HTMLElement,
+ *   forgetButton: HTMLButtonElement }} elements
+ */
 export function createAuth({ dialog, form, input, error, forgetButton }) {
+  /**
+   * The question being asked, which every request refused meanwhile waits for.
+   * @type {{ promise: Promise<void>, resolve: () => void } | null}
+   */
   let pending = null;
 
   const currentKey = () => sessionStorage.getItem(STORAGE_KEY);
+  /** @returns {Record<string, string>} */
   const headers = () => {
     const key = currentKey();
     return key ? { Authorization: `Bearer ${key}` } : {};
@@ -52,10 +61,14 @@ export function createAuth({ dialog, form, input, error, forgetButton }) {
     /**
      * Asks for a key, with the server's reason (no key sent, or a wrong one), and resolves once one is
      * entered. Requests that get a 401 meanwhile all wait for the same answer.
+     * @param {string} [reason]
+     * @returns {Promise<void>}
      */
     askForKey(reason) {
       if (!pending) {
-        let resolve;
+        /** @type {() => void} */
+        let resolve = () => {};
+        /** @type {Promise<void>} */
         const promise = new Promise((r) => (resolve = r));
         pending = { promise, resolve };
       }
@@ -69,3 +82,5 @@ export function createAuth({ dialog, form, input, error, forgetButton }) {
     },
   };
 }
+
+/** @typedef {ReturnType<typeof createAuth>} Auth */

@@ -1,22 +1,28 @@
-import { setText, showMessage } from './dom.js';
+import { find, setText, showMessage } from './dom.js';
 import { STATUSES } from './format.js';
+/** @import { TaskCountsJson } from '../api-json.js' */
 
-/** The five counts by status at the top of the page. */
+/**
+ * The five counts by status at the top of the page.
+ * @param {{ container: HTMLElement, note: HTMLElement }} elements
+ */
 export function createCounts({ container, note }) {
-  const cells = Object.fromEntries(
-    STATUSES.map((status) => [status, container.querySelector(`[data-count="${status}"]`)]),
-  );
+  const cells = STATUSES.map((status) => ({ status, cell: find(container, `[data-count="${status}"]`, HTMLElement) }));
   return {
+    /** @param {TaskCountsJson} counts */
     show(counts) {
-      for (const status of STATUSES) {
-        const value = counts?.[status];
-        setText(cells[status], Number.isFinite(value) ? value.toLocaleString() : '—');
+      for (const { status, cell } of cells) {
+        const value = counts[status];
+        setText(cell, Number.isFinite(value) ? value.toLocaleString() : '—');
       }
       showMessage(note, '');
     },
-    /** Counts come from the live stream; without it and without a counts route there are none to show. */
+    /**
+     * Counts come from the live stream; without it and without a counts route there are none to show.
+     * @param {string} reason
+     */
     unavailable(reason) {
-      for (const status of STATUSES) setText(cells[status], '—');
+      for (const { cell } of cells) setText(cell, '—');
       showMessage(note, reason);
     },
   };

@@ -1,4 +1,9 @@
+import { serverMessage } from './api.js';
+import { messageOf } from './dom.js';
 import { createSseParser } from './sse-parser.js';
+/** @import { Auth } from './auth.js' */
+/** @import { TaskCountsJson, TaskSummaryJson, ThroughputJson } from '../api-json.js' */
+/** @import { ServerSentEvent } from './sse-parser.js' */
 
 /** Polling period while the event stream is down. */
 export const POLL_INTERVAL_MS = 3000;
@@ -7,47 +12,78 @@ const STREAM_SILENCE_MS = 45_000;
 const RECONNECT_MIN_MS = 1000;
 const RECONNECT_MAX_MS = 30_000;
 
+/** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * What the page does with what arrives. `onPoll` reads what the stream would have brought; the mode is
+ * `live` while the stream is connected, `polling` (with the reason) otherwise.
+ * @typedef {object} LiveUpdateHandlers
+ * @property {Auth} auth
+ * @property {(task: TaskSummaryJson) => void} onTask
+ * @property {(counts: TaskCountsJson) => void} onCounts
+ * @property {(point: ThroughputJson) => void} onThroughput
+ * @property {() => void} onResync
+ * @property {() => Promise<unknown>} onPoll
+ * @property {(mode: 'live' | 'polling', reason?: string) => void} onModeChange
+ */
 
 /**
  * Keeps the page current. It reads GET /tasks/events with fetch() (EventSource cannot send the API key)
  * and hands each event to the page. Whenever the stream is not connected — refused, dropped, or silent
  * too long — it polls instead (`onPoll` every POLL_INTERVAL_MS) and keeps trying to reconnect with
  * backoff, up to 30 s apart.
+ * @param {LiveUpdateHandlers} handlers
  */
 export function startLiveUpdates({ auth, onTask, onCounts, onThroughput, onResync, onPoll, onModeChange }) {
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let pollTimer = null;
+  // Each run of polling has its own number: a poll still in flight when its run was stopped (and perhaps a
+  // new one started) must not schedule another, or two runs would poll side by side.
+  let pollRun = 0;
+  let polling = false;
 
+  /** @param {string} reason */
   const startPolling = (reason) => {
     onModeChange('polling', reason);
-    if (pollTimer !== null) return;
+    if (polling) return;
+    polling = true;
+    const run = ++pollRun;
     const poll = async () => {
-      await onPoll();
-      if (pollTimer !== null) pollTimer = setTimeout(poll, POLL_INTERVAL_MS);
+      try {
+        await onPoll();
+      } finally {
+        if (run === pollRun) pollTimer = setTimeout(() => void poll(), POLL_INTERVAL_MS);
+      }
     };
-    pollTimer = setTimeout(poll, 0);
+    pollTimer = setTimeout(() => void poll(), 0);
   };
   const stopPolling = () => {
+    polling = false;
+    pollRun++;
     if (pollTimer !== null) clearTimeout(pollTimer);
     pollTimer = null;
   };
 
+  /** @param {ServerSentEvent} event */
   const dispatch = ({ event, data }) => {
+    /** @type {unknown} */
     let parsed;
     try {
       parsed = JSON.parse(data);
     } catch {
       return; // A malformed event is skipped; the next resync or poll corrects whatever it carried.
     }
+    // Each event's data is as the service documents it (docs/api.md, "The event stream").
     switch (event) {
       case 'task':
-        onTask(parsed);
+        onTask(/** @type {TaskSummaryJson} */ (parsed));
         break;
       case 'counts':
-        onCounts(parsed);
+        onCounts(/** @type {TaskCountsJson} */ (parsed));
         break;
       case 'throughput':
-        onThroughput(parsed);
+        onThroughput(/** @type {ThroughputJson} */ (parsed));
         break;
       case 'resync':
         onResync();
@@ -57,7 +93,10 @@ export function startLiveUpdates({ auth, onTask, onCounts, onThroughput, onResyn
     }
   };
 
-  /** Reads the stream until it ends or fails; returns the reason it is not (or no longer) connected. */
+  /**
+   * Reads the stream until it ends or fails; returns the reason it is not (or no longer) connected.
+   * @returns {Promise<string>}
+   */
   async function readStream() {
     const controller = new AbortController();
     let response;
@@ -68,14 +107,15 @@ export function startLiveUpdates({ auth, onTask, onCounts, onThroughput, onResyn
         signal: controller.signal,
       });
     } catch (error) {
-      return `the live stream cannot be reached (${error.message})`;
+      return `the live stream cannot be reached (${messageOf(error)})`;
     }
     if (response.status === 401) {
+      /** @type {unknown} */
       const body = await response.json().catch(() => null);
-      await auth.askForKey(typeof body?.message === 'string' ? body.message : 'the live stream needs a valid API key');
+      await auth.askForKey(serverMessage(body) ?? 'the live stream needs a valid API key');
       return 'waiting for an API key';
     }
-    if (!response.ok || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    if (!response.ok || !response.body || !response.headers.get('content-type')?.startsWith('text/event-stream')) {
       await response.body?.cancel();
       return `the live stream is unavailable (HTTP ${response.status})`;
     }
@@ -96,13 +136,15 @@ export function startLiveUpdates({ auth, onTask, onCounts, onThroughput, onResyn
         parser.push(value);
       }
     } catch (error) {
-      return controller.signal.aborted ? 'the live stream went silent' : `the live stream dropped (${error.message})`;
+      return controller.signal.aborted
+        ? 'the live stream went silent'
+        : `the live stream dropped (${messageOf(error)})`;
     } finally {
       clearTimeout(watchdog);
     }
   }
 
-  (async () => {
+  void (async () => {
     let delay = RECONNECT_MIN_MS;
     for (;;) {
       const connectedAt = Date.now();

@@ -1,7 +1,8 @@
+/** The page's entry: wires its parts together; each part lives in its own module. */
 import { createApi } from './api.js';
 import { createAuth } from './auth.js';
 import { createCounts } from './counts.js';
-import { el, setText, showMessage } from './dom.js';
+import { byId, el, formControl, messageOf, setText, showMessage } from './dom.js';
 import { POLL_INTERVAL_MS, startLiveUpdates } from './live-updates.js';
 import { createQueuesPanel } from './queues-panel.js';
 import { createRetryTask } from './retry-task.js';
@@ -11,24 +12,28 @@ import { BUILT_IN_TYPES, createSubmitForm } from './submit-form.js';
 import { createTaskDetail } from './task-detail.js';
 import { createTaskList } from './task-list.js';
 import { createThroughputChart } from './throughput-chart.js';
+/** @import { TaskSummaryJson } from '../api-json.js' */
+/** @import { RowControls } from './task-rows.js' */
 
-/** Wires the page's parts together; each part lives in its own module. */
-const byId = (id) => document.getElementById(id);
-
-const notice = byId('notice');
+const notice = byId('notice', HTMLElement);
+/** @param {string | null} message */
 const showNotice = (message) => showMessage(notice, message);
 
 const auth = createAuth({
-  dialog: byId('api-key-dialog'),
-  form: byId('api-key-form'),
-  input: byId('api-key-input'),
-  error: byId('api-key-error'),
-  forgetButton: byId('forget-key'),
+  dialog: byId('api-key-dialog', HTMLDialogElement),
+  form: byId('api-key-form', HTMLFormElement),
+  input: byId('api-key-input', HTMLInputElement),
+  error: byId('api-key-error', HTMLElement),
+  forgetButton: byId('forget-key', HTMLButtonElement),
 });
 const api = createApi(auth);
-const counts = createCounts({ container: byId('counts'), note: byId('counts-note') });
-const chart = createThroughputChart({ container: byId('throughput-chart'), summary: byId('throughput-summary') });
-const actionResult = byId('action-result');
+const counts = createCounts({ container: byId('counts', HTMLElement), note: byId('counts-note', HTMLElement) });
+const chart = createThroughputChart({
+  container: byId('throughput-chart', HTMLElement),
+  summary: byId('throughput-summary', HTMLElement),
+});
+const actionResult = byId('action-result', HTMLElement);
+const filters = byId('filters', HTMLFormElement);
 const retryTask = createRetryTask({
   api,
   onChanged: (task) => taskChanged(task),
@@ -37,43 +42,55 @@ const retryTask = createRetryTask({
   onDone: (message) => setText(actionResult, message),
 });
 const detail = createTaskDetail({
-  dialog: byId('task-detail'),
-  heading: byId('detail-heading'),
-  body: byId('detail-body'),
-  message: byId('detail-message'),
+  dialog: byId('task-detail', HTMLDialogElement),
+  heading: byId('detail-heading', HTMLElement),
+  body: byId('detail-body', HTMLElement),
+  message: byId('detail-message', HTMLElement),
   api,
   onRetry: (task) => retryTask.retry(task),
 });
 
 const stopTask = createStopTask({
-  dialog: byId('stop-confirm'),
-  question: byId('stop-question'),
+  dialog: byId('stop-confirm', HTMLDialogElement),
+  question: byId('stop-question', HTMLElement),
   api,
   onChanged: (task) => taskChanged(task),
   onMessage: showNotice,
 });
 
+const listError = byId('list-error', HTMLElement);
 const list = createTaskList({
-  heading: byId('tasks-heading'),
-  tbody: byId('task-table').tBodies[0],
-  filtersForm: byId('filters'),
-  statusLine: byId('list-status'),
-  pager: { newest: byId('page-newest'), newer: byId('page-newer'), older: byId('page-older') },
+  heading: byId('tasks-heading', HTMLElement),
+  tbody: byId('task-table', HTMLTableElement).tBodies[0],
+  filtersForm: filters,
+  statusLine: byId('list-status', HTMLElement),
+  pager: {
+    newest: byId('page-newest', HTMLButtonElement),
+    newer: byId('page-newer', HTMLButtonElement),
+    older: byId('page-older', HTMLButtonElement),
+  },
   api,
   isStopping: stopTask.isStopping,
   onOpen: (id) => detail.open(id),
   onStop: (task) => void stopTask.stop(task),
-  onRetry: async (task, { idButton, retryButton }) => {
-    const hadFocus = document.activeElement === retryButton;
-    const { queued } = await retryTask.retry(task);
-    // The Retry button leaves with the failed status: the focus goes to the row's id, which stays.
-    const focusLost = document.activeElement === retryButton || document.activeElement === document.body;
-    if (queued && hadFocus && focusLost && idButton.isConnected) idButton.focus();
-  },
+  onRetry: (task, controls) => void retryFromRow(task, controls),
   isRetrying: retryTask.isRetrying,
-  onError: (message) => showMessage(byId('list-error'), message),
+  onError: (message) => showMessage(listError, message),
 });
 
+/**
+ * @param {TaskSummaryJson} task
+ * @param {RowControls} controls
+ */
+async function retryFromRow(task, { idButton, retryButton }) {
+  const hadFocus = document.activeElement === retryButton;
+  const { queued } = await retryTask.retry(task);
+  // The Retry button leaves with the failed status: the focus goes to the row's id, which stays.
+  const focusLost = document.activeElement === retryButton || document.activeElement === document.body;
+  if (queued && hadFocus && focusLost && idButton.isConnected) idButton.focus();
+}
+
+/** @param {TaskSummaryJson} task */
 function taskChanged(task) {
   stopTask.settle(task);
   list.applyChange(task);
@@ -81,7 +98,7 @@ function taskChanged(task) {
 }
 
 const submitForm = createSubmitForm({
-  form: byId('submit-form'),
+  form: byId('submit-form', HTMLFormElement),
   api,
   onSubmitted: (task) => {
     taskChanged(task);
@@ -89,31 +106,34 @@ const submitForm = createSubmitForm({
   },
 });
 
-/** The list's queue filter offers the queues GET /queues knows, keeping the current choice. */
+/**
+ * The list's queue filter offers the queues GET /queues knows, keeping the current choice.
+ * @param {string[]} names
+ */
 function showQueueNames(names) {
-  const filterSelect = byId('filters').elements.namedItem('queue');
+  const filterSelect = formControl(filters, 'queue', HTMLSelectElement);
   const choice = filterSelect.value;
   const options = ['', ...names, ...(choice && !names.includes(choice) ? [choice] : [])];
   if ([...filterSelect.options].map((option) => option.value).join('\n') !== options.join('\n')) {
     filterSelect.replaceChildren(...options.map((name) => el('option', { value: name }, name || 'any')));
     filterSelect.value = choice;
   }
-  submitForm.setQueues(names, byId('queue-names'));
+  submitForm.setQueues(names, byId('queue-names', HTMLDataListElement));
 }
 
 const queues = createQueuesPanel({
-  list: byId('queue-list'),
-  statusLine: byId('queues-status'),
-  error: byId('queues-error'),
-  refreshButton: byId('queues-refresh'),
+  list: byId('queue-list', HTMLUListElement),
+  statusLine: byId('queues-status', HTMLElement),
+  error: byId('queues-error', HTMLElement),
+  refreshButton: byId('queues-refresh', HTMLButtonElement),
   api,
   onQueues: showQueueNames,
 });
 const schedules = createSchedulesPanel({
-  list: byId('schedule-list'),
-  statusLine: byId('schedules-status'),
-  error: byId('schedules-error'),
-  refreshButton: byId('schedules-refresh'),
+  list: byId('schedule-list', HTMLUListElement),
+  statusLine: byId('schedules-status', HTMLElement),
+  error: byId('schedules-error', HTMLElement),
+  refreshButton: byId('schedules-refresh', HTMLButtonElement),
   api,
   onOpenTask: (id) => detail.open(id),
 });
@@ -130,7 +150,7 @@ async function pollCounts() {
     if (current) counts.show(current);
     else counts.unavailable('Counts arrive with the live stream, which is not connected.');
   } catch (error) {
-    counts.unavailable(`Could not read the counts: ${error.message}`);
+    counts.unavailable(`Could not read the counts: ${messageOf(error)}`);
   }
 }
 
@@ -139,15 +159,15 @@ async function loadTypes() {
   try {
     registered = await api.taskTypes();
   } catch (error) {
-    showNotice(`Could not read the task types (using the built-in list): ${error.message}`);
+    showNotice(`Could not read the task types (using the built-in list): ${messageOf(error)}`);
   }
   submitForm.setTypes(
     Array.isArray(registered) ? registered : BUILT_IN_TYPES,
-    byId('filters').elements.namedItem('type'),
+    formControl(filters, 'type', HTMLSelectElement),
   );
 }
 
-const connection = byId('connection');
+const connection = byId('connection', HTMLElement);
 let resyncing = false;
 let resyncAgain = false;
 /**

@@ -1,6 +1,16 @@
-import { el, setText, showMessage } from './dom.js';
+import { el, messageOf, setText, showMessage } from './dom.js';
 import { STATUS_ICONS, STATUSES } from './format.js';
 import { createThrottledLoader } from './refresh.js';
+/** @import { Api } from './api.js' */
+/** @import { QueueJson } from '../api-json.js' */
+
+/**
+ * One queue's card.
+ * @typedef {object} QueueCard
+ * @property {HTMLLIElement} element
+ * @property {QueueJson | null} queue the queue as last shown
+ * @property {(queue: QueueJson) => void} update
+ */
 
 /** GET /queues counts the whole table: after a change it is read again at most this often. */
 export const QUEUES_REFRESH_MS = 5000;
@@ -9,10 +19,22 @@ export const QUEUES_REFRESH_MS = 5000;
  * The Queues panel: each queue (GET /queues) with its state, its cluster-wide limit and its tasks by
  * status, and Pause/Resume. Cards are updated in place, keyed by name, so a focused button keeps the focus
  * while the panel is read again.
+ * @param {object} options
+ * @param {HTMLUListElement} options.list
+ * @param {HTMLElement} options.statusLine
+ * @param {HTMLElement} options.error
+ * @param {HTMLButtonElement} options.refreshButton
+ * @param {Api} options.api
+ * @param {(names: string[]) => void} options.onQueues the queues' names, each time they are read
  */
 export function createQueuesPanel({ list, statusLine, error, refreshButton, api, onQueues }) {
-  const cards = new Map(); // name -> card
+  /** @type {Map<string, QueueCard>} by name */
+  const cards = new Map();
 
+  /**
+   * @param {string} name
+   * @returns {QueueCard}
+   */
   function createCard(name) {
     const stateBadge = el('span', { class: 'state' });
     const counts = el('p', { class: 'queue-counts' });
@@ -34,9 +56,11 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
       limit,
       el('div', { class: 'card-actions' }, pauseButton, limitDetails),
     );
-    const card = { element, queue: null };
+    /** @type {QueueCard} */
+    const card = { element, queue: null, update };
 
-    pauseButton.addEventListener('click', async () => {
+    pauseButton.addEventListener('click', () => void togglePaused());
+    async function togglePaused() {
       if (pauseButton.getAttribute('aria-disabled') === 'true' || !card.queue) return;
       const pausing = !card.queue.paused;
       pauseButton.setAttribute('aria-disabled', 'true');
@@ -46,15 +70,18 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
         showMessage(error, '');
         setText(statusLine, `Queue ${name} ${pausing ? 'paused: no replica starts its tasks' : 'resumed'}.`);
       } catch (failure) {
-        showMessage(error, `Could not ${pausing ? 'pause' : 'resume'} queue ${name}: ${failure.message}`);
+        showMessage(error, `Could not ${pausing ? 'pause' : 'resume'} queue ${name}: ${messageOf(failure)}`);
       } finally {
         pauseButton.removeAttribute('aria-disabled');
         if (card.queue) card.update(card.queue);
       }
-    });
+    }
 
-    limitForm.addEventListener('submit', async (event) => {
+    limitForm.addEventListener('submit', (event) => {
       event.preventDefault();
+      void setLimit();
+    });
+    async function setLimit() {
       const text = limitInput.value.trim();
       const concurrency = text === '' ? null : Number(text);
       if (concurrency !== null && (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 10000)) {
@@ -70,24 +97,25 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
         setText(statusLine, `Queue ${name}: ${describeLimit(concurrency)}.`);
       } catch (failure) {
         limitInput.setAttribute('aria-invalid', 'true');
-        showMessage(error, `Could not change the limit of queue ${name}: ${failure.message}`);
+        showMessage(error, `Could not change the limit of queue ${name}: ${messageOf(failure)}`);
         limitInput.focus();
       }
-    });
+    }
 
-    card.update = (queue) => {
+    /** @param {QueueJson} queue */
+    function update(queue) {
       card.queue = queue;
       stateBadge.dataset.state = queue.paused ? 'paused' : 'active';
       setText(stateBadge, queue.paused ? '‖ paused' : '▶ active');
-      const parts = STATUSES.flatMap((status, index) => [
-        index > 0 ? ' · ' : null,
-        el(
+      const parts = STATUSES.flatMap((status, index) => {
+        const count = el(
           'span',
           { 'data-status': status },
           el('span', { class: 'icon', 'aria-hidden': 'true' }, STATUS_ICONS[status]),
           ` ${(queue.counts?.[status] ?? 0).toLocaleString()} ${status}`,
-        ),
-      ]).filter(Boolean);
+        );
+        return index > 0 ? [' · ', count] : [count];
+      });
       const countsText = parts.map((part) => (typeof part === 'string' ? part : part.textContent)).join('');
       if (counts.textContent !== countsText) counts.replaceChildren(...parts);
       setText(limit, `Limit: ${describeLimit(queue.concurrency)}.`);
@@ -97,7 +125,7 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
         setText(pauseButton, queue.paused ? 'Resume' : 'Pause');
         pauseButton.setAttribute('aria-label', `${queue.paused ? 'Resume' : 'Pause'} queue ${name}`);
       }
-    };
+    }
     return card;
   }
 
@@ -128,7 +156,7 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
       showMessage(error, '');
       onQueues(queues.map((queue) => queue.name));
     } catch (failure) {
-      showMessage(error, `Could not read the queues: ${failure.message}`);
+      showMessage(error, `Could not read the queues: ${messageOf(failure)}`);
     }
   }
 
@@ -139,7 +167,10 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
     load: loader.now,
     /** Tasks changed (a counts event or a poll): read again, at most every QUEUES_REFRESH_MS. */
     changed: loader.soon,
-    /** A task was submitted: a queue the panel does not show yet is read at once. */
+    /**
+     * A task was submitted: a queue the panel does not show yet is read at once.
+     * @param {string | undefined} name
+     */
     sawQueue(name) {
       if (!cards.has(name ?? 'default')) void loader.now();
       else loader.soon();
@@ -147,6 +178,7 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
   };
 }
 
+/** @param {number | null | undefined} concurrency */
 function describeLimit(concurrency) {
   return concurrency === null || concurrency === undefined
     ? 'none (as many as the replicas run)'

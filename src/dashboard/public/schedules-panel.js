@@ -1,25 +1,54 @@
-import { el, setText, showMessage } from './dom.js';
+import { el, messageOf, setText, showMessage } from './dom.js';
 import { createThrottledLoader } from './refresh.js';
+/** @import { Api } from './api.js' */
+/** @import { ScheduleJson } from '../api-json.js' */
+
+/**
+ * One schedule's card.
+ * @typedef {object} ScheduleCard
+ * @property {HTMLLIElement} element
+ * @property {ScheduleJson | null} schedule the schedule as last shown
+ * @property {string} shown the shown schedule as JSON, to rebuild the fields only when it changed
+ * @property {(schedule: ScheduleJson) => void} update
+ */
 
 /** Schedules are read again with the queues, after a change, at most this often. */
 const SCHEDULES_REFRESH_MS = 5000;
 
+/** @type {Partial<Record<string, string>>} */
 const OVERLAP = {
   skip: 'skip an occurrence while the previous task is queued or running',
   allow: 'submit every occurrence',
 };
+/** @type {Partial<Record<string, string>>} */
 const SOURCE = { api: 'over the API', code: 'in code' };
 
-/** A time as the reader's local time, with the instant in a `<time>` element. */
+/**
+ * A time as the reader's local time, with the instant in a `<time>` element.
+ * @param {string | null} iso
+ * @param {string} none what to say without one
+ */
 const when = (iso, none) => (iso ? el('time', { datetime: iso, title: iso }, new Date(iso).toLocaleString()) : none);
 
 /**
  * The Schedules panel: every schedule (GET /schedules) with its timing, its task, when it runs next and
  * last, and Pause/Resume (PATCH /schedules/:name {"paused"}). Cards are updated in place, keyed by name.
+ * @param {object} options
+ * @param {HTMLUListElement} options.list
+ * @param {HTMLElement} options.statusLine
+ * @param {HTMLElement} options.error
+ * @param {HTMLButtonElement} options.refreshButton
+ * @param {Api} options.api
+ * @param {(id: string) => void} options.onOpenTask the last task's id was clicked
  */
 export function createSchedulesPanel({ list, statusLine, error, refreshButton, api, onOpenTask }) {
-  const cards = new Map(); // name -> card
+  /** @type {Map<string, ScheduleCard>} by name */
+  const cards = new Map();
 
+  /**
+   * @param {string} name
+   * @returns {ScheduleCard}
+   */
   function createCard(name) {
     const stateBadge = el('span', { class: 'state' });
     const fields = el('dl', { class: 'card-fields' });
@@ -31,9 +60,11 @@ export function createSchedulesPanel({ list, statusLine, error, refreshButton, a
       fields,
       el('div', { class: 'card-actions' }, pauseButton),
     );
-    const card = { element, schedule: null, shown: '' };
+    /** @type {ScheduleCard} */
+    const card = { element, schedule: null, shown: '', update };
 
-    pauseButton.addEventListener('click', async () => {
+    pauseButton.addEventListener('click', () => void togglePaused());
+    async function togglePaused() {
       if (pauseButton.getAttribute('aria-disabled') === 'true' || !card.schedule) return;
       const pausing = !card.schedule.paused;
       pauseButton.setAttribute('aria-disabled', 'true');
@@ -43,16 +74,31 @@ export function createSchedulesPanel({ list, statusLine, error, refreshButton, a
         showMessage(error, '');
         setText(statusLine, `Schedule ${name} ${pausing ? 'paused: it submits nothing until resumed' : 'resumed'}.`);
       } catch (failure) {
-        showMessage(error, `Could not ${pausing ? 'pause' : 'resume'} schedule ${name}: ${failure.message}`);
+        showMessage(error, `Could not ${pausing ? 'pause' : 'resume'} schedule ${name}: ${messageOf(failure)}`);
       } finally {
         pauseButton.removeAttribute('aria-disabled');
         if (card.schedule) card.update(card.schedule);
       }
-    });
+    }
 
+    /**
+     * @param {string} label
+     * @param {...(Node | string)} value
+     */
     const field = (label, ...value) => [el('dt', {}, label), el('dd', {}, ...value)];
 
-    card.update = (schedule) => {
+    /**
+     * The last task's id, as a button that opens its detail.
+     * @param {string} id
+     */
+    const taskLink = (id) => {
+      const link = el('button', { type: 'button', class: 'link', 'aria-label': `Show task ${id}` }, id);
+      link.addEventListener('click', () => onOpenTask(id));
+      return link;
+    };
+
+    /** @param {ScheduleJson} schedule */
+    function update(schedule) {
       card.schedule = schedule;
       stateBadge.dataset.state = schedule.paused ? 'paused' : 'active';
       setText(stateBadge, schedule.paused ? '‖ paused' : '▶ active');
@@ -60,14 +106,7 @@ export function createSchedulesPanel({ list, statusLine, error, refreshButton, a
       const signature = JSON.stringify(schedule);
       if (card.shown !== signature) {
         card.shown = signature;
-        const lastTask = schedule.lastTaskId
-          ? el(
-              'button',
-              { type: 'button', class: 'link', 'aria-label': `Show task ${schedule.lastTaskId}` },
-              schedule.lastTaskId,
-            )
-          : '—';
-        if (lastTask instanceof HTMLElement) lastTask.addEventListener('click', () => onOpenTask(schedule.lastTaskId));
+        const lastTask = schedule.lastTaskId ? taskLink(schedule.lastTaskId) : '—';
         fields.replaceChildren(
           ...field('When', el('code', {}, schedule.cron), ` (${schedule.timezone})`),
           ...field('Task', `${schedule.task?.type ?? '?'} in queue ${schedule.task?.queue ?? 'default'}`),
@@ -82,7 +121,7 @@ export function createSchedulesPanel({ list, statusLine, error, refreshButton, a
         setText(pauseButton, schedule.paused ? 'Resume' : 'Pause');
         pauseButton.setAttribute('aria-label', `${schedule.paused ? 'Resume' : 'Pause'} schedule ${name}`);
       }
-    };
+    }
     return card;
   }
 
@@ -118,7 +157,7 @@ export function createSchedulesPanel({ list, statusLine, error, refreshButton, a
       );
       showMessage(error, '');
     } catch (failure) {
-      showMessage(error, `Could not read the schedules: ${failure.message}`);
+      showMessage(error, `Could not read the schedules: ${messageOf(failure)}`);
     }
   }
 

@@ -1,16 +1,24 @@
 /**
+ * One event: its type (`message` when the stream named none) and its data lines joined by \n.
+ * @typedef {{ event: string, data: string }} ServerSentEvent
+ */
+
+/**
  * A server-sent events parser for text that arrives in arbitrary chunks (a fetch() body stream), as the
  * HTML standard describes it: lines end with \n, \r\n or \r; `event:` and `data:` fields (data lines
  * joined by \n); a blank line dispatches; lines starting with `:` are comments (keep-alives).
  * EventSource would do this itself but cannot send an Authorization header.
+ * @param {(event: ServerSentEvent) => void} onEvent
  */
 export function createSseParser(onEvent) {
   let buffer = '';
   let eventType = '';
+  /** @type {string[]} */
   let data = [];
   // A chunk that ends in \r may be the first half of \r\n: its \n must not count as a second line end.
   let skipLeadingNewline = false;
 
+  /** @param {string} text */
   function line(text) {
     if (text === '') {
       if (data.length > 0) onEvent({ event: eventType || 'message', data: data.join('\n') });
@@ -29,6 +37,7 @@ export function createSseParser(onEvent) {
   }
 
   return {
+    /** @param {string} chunk */
     push(chunk) {
       if (chunk === '') return;
       buffer += chunk;

@@ -1,12 +1,25 @@
-import { setText } from './dom.js';
+import { messageOf, setText } from './dom.js';
+/** @import { Api } from './api.js' */
+/** @import { TaskSummaryJson } from '../api-json.js' */
 
 /**
  * Stop, with a confirmation first. The DELETE asks for the stop and returns at once (wait=0); from then
  * on the task's row shows `cancelling…` until the live updates (or polling) bring its final status.
+ * @param {object} options
+ * @param {HTMLDialogElement} options.dialog the question; its Stop button closes it with returnValue `stop`
+ * @param {HTMLElement} options.question
+ * @param {Api} options.api
+ * @param {(task: TaskSummaryJson) => void} options.onChanged the task is now as given (or is being stopped)
+ * @param {(message: string | null) => void} options.onMessage a failure to show, or null to clear it
  */
 export function createStopTask({ dialog, question, api, onChanged, onMessage }) {
+  /** @type {Set<string>} */
   const stopping = new Set();
 
+  /**
+   * @param {TaskSummaryJson} task
+   * @returns {Promise<boolean>} whether the user chose to stop it
+   */
   function confirmStop(task) {
     setText(
       question,
@@ -19,6 +32,7 @@ export function createStopTask({ dialog, question, api, onChanged, onMessage }) 
     });
   }
 
+  /** @param {TaskSummaryJson} task */
   async function stop(task) {
     const opener = document.activeElement;
     const confirmed = await confirmStop(task);
@@ -29,25 +43,29 @@ export function createStopTask({ dialog, question, api, onChanged, onMessage }) 
     stopping.add(task.id);
     onChanged(task);
     try {
-      const { status, body } = await api.stopTask(task.id);
-      if (status === 409) {
+      const answer = await api.stopTask(task.id);
+      if (answer.alreadyEnded) {
         stopping.delete(task.id);
-        onMessage(`Task ${task.id} had already ${body?.task?.status ?? 'finished'}: nothing to stop.`);
-        if (body?.task) onChanged(body.task);
+        onMessage(`Task ${task.id} had already ${answer.task?.status ?? 'finished'}: nothing to stop.`);
+        if (answer.task) onChanged(answer.task);
         return;
       }
-      onChanged(body);
+      onChanged(answer.task);
     } catch (error) {
       stopping.delete(task.id);
       onChanged(task);
-      onMessage(`Could not stop task ${task.id}: ${error.message}`);
+      onMessage(`Could not stop task ${task.id}: ${messageOf(error)}`);
     }
   }
 
   return {
     stop,
+    /** @param {string} id */
     isStopping: (id) => stopping.has(id),
-    /** Forgets ended tasks, so the set stays as small as what is being stopped now. */
+    /**
+     * Forgets ended tasks, so the set stays as small as what is being stopped now.
+     * @param {Pick<TaskSummaryJson, 'id' | 'status'>} task
+     */
     settle(task) {
       if (task.status !== 'queued' && task.status !== 'running') stopping.delete(task.id);
     },

@@ -1,42 +1,58 @@
-import { el, setText, showMessage } from './dom.js';
+import { ApiError } from './api.js';
+import { el, find, formControl, messageOf, setText, showMessage } from './dom.js';
+/** @import { Api } from './api.js' */
+/** @import { TaskJson, TaskSubmissionJson, TaskTypeJson } from '../api-json.js' */
 
-/** Used until the service lists its task types (GET /tasks/types). */
+/**
+ * Used until the service lists its task types (GET /tasks/types).
+ * @type {TaskTypeJson[]}
+ */
 export const BUILT_IN_TYPES = [
   { type: 'demo', description: 'Works for a random 1–5 s; the result is the payload.' },
   { type: 'sleep', description: 'Waits payload.ms milliseconds, and stops when told to.' },
   { type: 'fail', description: 'Throws on its first payload.times attempts, then succeeds.' },
 ];
 
-/** A payload to start from for the types we ship; the user's own text is never overwritten. */
+/**
+ * A payload to start from for the types we ship; the user's own text is never overwritten.
+ * @type {Partial<Record<string, unknown>>}
+ */
 const EXAMPLE_PAYLOADS = {
   demo: { name: 'Jean', number: '42' },
   sleep: { ms: 5000 },
   fail: { times: 1, message: 'failing on purpose' },
   cpu: { ms: 2000 },
 };
+/** @param {string} type */
 const exampleFor = (type) => JSON.stringify(EXAMPLE_PAYLOADS[type] ?? {});
 
 /**
  * The submit form. The payload is parsed in the browser first: text that is not JSON gets a message
  * beside the field and nothing is sent. What the server refuses (unknown type, values out of range)
  * is shown with the server's own message.
+ * @param {object} options
+ * @param {HTMLFormElement} options.form
+ * @param {Api} options.api
+ * @param {(task: TaskJson) => void} options.onSubmitted
  */
 export function createSubmitForm({ form, api, onSubmitted }) {
-  const typeSelect = form.elements.namedItem('type');
-  const payload = form.elements.namedItem('payload');
-  const priority = form.elements.namedItem('priority');
-  const runAt = form.elements.namedItem('runAt');
-  const queue = form.elements.namedItem('queue');
-  const key = form.elements.namedItem('key');
-  const typeHint = form.querySelector('#submit-type-hint');
-  const payloadError = form.querySelector('#submit-payload-error');
-  const fieldError = form.querySelector('#submit-field-error');
-  const result = form.querySelector('#submit-result');
+  const typeSelect = formControl(form, 'type', HTMLSelectElement);
+  const payload = formControl(form, 'payload', HTMLTextAreaElement);
+  const priority = formControl(form, 'priority', HTMLInputElement);
+  const runAt = formControl(form, 'runAt', HTMLInputElement);
+  const queue = formControl(form, 'queue', HTMLInputElement);
+  const key = formControl(form, 'key', HTMLInputElement);
+  const typeHint = find(form, '#submit-type-hint', HTMLElement);
+  const payloadError = find(form, '#submit-payload-error', HTMLElement);
+  const fieldError = find(form, '#submit-field-error', HTMLElement);
+  const result = find(form, '#submit-result', HTMLElement);
+  const submitButton = find(form, 'button[type="submit"]', HTMLButtonElement);
   let types = BUILT_IN_TYPES;
 
   const describeType = () => setText(typeHint, types.find((t) => t.type === typeSelect.value)?.description ?? '');
 
-  let previousType = null;
+  /** The type whose example the payload may still hold ('' before any: its example is `{}`). */
+  let previousType = '';
   typeSelect.addEventListener('change', () => {
     if (payload.value.trim() === '' || payload.value === exampleFor(previousType))
       payload.value = exampleFor(typeSelect.value);
@@ -44,6 +60,11 @@ export function createSubmitForm({ form, api, onSubmitted }) {
     describeType();
   });
 
+  /**
+   * @param {HTMLInputElement | HTMLTextAreaElement} input
+   * @param {HTMLElement} messageElement
+   * @param {string} message
+   */
   function invalid(input, messageElement, message) {
     showMessage(messageElement, message);
     input.setAttribute('aria-invalid', 'true');
@@ -60,15 +81,20 @@ export function createSubmitForm({ form, api, onSubmitted }) {
     key.setAttribute('aria-describedby', 'submit-key-hint');
   }
 
-  /** The body to send, or null after showing what is wrong. */
+  /**
+   * The body to send, or null after showing what is wrong.
+   * @returns {TaskSubmissionJson | null}
+   */
   function read() {
+    /** @type {unknown} */
     let parsedPayload;
     try {
       parsedPayload = JSON.parse(payload.value.trim() === '' ? '{}' : payload.value);
     } catch (error) {
-      invalid(payload, payloadError, `The payload is not valid JSON: ${error.message}. Nothing was sent.`);
+      invalid(payload, payloadError, `The payload is not valid JSON: ${messageOf(error)}. Nothing was sent.`);
       return null;
     }
+    /** @type {TaskSubmissionJson} */
     const submission = { type: typeSelect.value, payload: parsedPayload };
     const priorityValue = Number(priority.value === '' ? '0' : priority.value);
     if (!Number.isInteger(priorityValue) || priorityValue < -100 || priorityValue > 100) {
@@ -91,41 +117,53 @@ export function createSubmitForm({ form, api, onSubmitted }) {
     return submission;
   }
 
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
+    void submit();
+  });
+
+  async function submit() {
     clearErrors();
     setText(result, '');
     const submission = read();
     if (!submission) return;
-    const button = form.querySelector('button[type="submit"]');
-    button.disabled = true;
+    submitButton.disabled = true;
     try {
-      const { status, body: task } = await api.submitTask(submission);
+      const { created, task } = await api.submitTask(submission);
       setText(
         result,
-        status === 200
-          ? `Nothing new was submitted: the existing task ${task.id} (${task.type}, ${task.status}) holds the key "${task.key}".`
-          : `Task ${task.id} (${task.type}) submitted.`,
+        created
+          ? `Task ${task.id} (${task.type}) submitted.`
+          : `Nothing new was submitted: the existing task ${task.id} (${task.type}, ${task.status}) holds the key "${task.key}".`,
       );
       onSubmitted(task);
     } catch (error) {
-      const message = `The service refused the task: ${error.message}`;
+      const message = `The service refused the task: ${messageOf(error)}`;
+      const status = error instanceof ApiError ? error.status : 0;
       // 409: the key is held by a task with another body; 400 naming the queue or key: that field.
-      if (error.status === 409 && submission.key !== undefined) invalid(key, fieldError, message);
-      else if (error.status === 400 && /\bqueue\b/.test(error.message)) invalid(queue, fieldError, message);
-      else if (error.status === 400 && /\bkey\b/.test(error.message)) invalid(key, fieldError, message);
+      if (status === 409 && submission.key !== undefined) invalid(key, fieldError, message);
+      else if (status === 400 && /\bqueue\b/.test(messageOf(error))) invalid(queue, fieldError, message);
+      else if (status === 400 && /\bkey\b/.test(messageOf(error))) invalid(key, fieldError, message);
       else showMessage(fieldError, message);
     } finally {
-      button.disabled = false;
+      submitButton.disabled = false;
     }
-  });
+  }
 
   return {
-    /** Offers the known queue names in the Queue field (a datalist: any other name can be typed). */
+    /**
+     * Offers the known queue names in the Queue field (a datalist: any other name can be typed).
+     * @param {string[]} names
+     * @param {HTMLDataListElement} datalist
+     */
     setQueues(names, datalist) {
       datalist.replaceChildren(...names.map((name) => el('option', { value: name })));
     },
-    /** Fills the type menu (the form's and the list filter's) from the registered types. */
+    /**
+     * Fills the type menu (the form's and the list filter's) from the registered types.
+     * @param {TaskTypeJson[]} registered
+     * @param {HTMLSelectElement} filterSelect
+     */
     setTypes(registered, filterSelect) {
       types = registered.length > 0 ? registered : BUILT_IN_TYPES;
       // The service's default type first, as a submission without a type would get it.

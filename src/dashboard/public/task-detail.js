@@ -1,21 +1,37 @@
-import { el, setText } from './dom.js';
+import { el, find, messageOf, setText } from './dom.js';
 import { formatSpan, formatTime, isRetryable, STATUS_ICONS } from './format.js';
+/** @import { Api } from './api.js' */
+/** @import { TaskAttemptsJson, TaskJson } from '../api-json.js' */
+/** @import { Child } from './dom.js' */
+/** @import { createRetryTask } from './retry-task.js' */
 
 /**
  * A task's detail in a dialog: payload, result or error, progress, timestamps and attempts, from
  * GET /tasks/:id (live events leave out payload and result). While it is open, a live change to the
  * task reads it again.
+ * @param {object} options
+ * @param {HTMLDialogElement} options.dialog holds a `[data-close]` and a `[data-retry]` button
+ * @param {HTMLElement} options.heading
+ * @param {HTMLElement} options.body
+ * @param {HTMLElement} options.message
+ * @param {Api} options.api
+ * @param {ReturnType<typeof createRetryTask>['retry']} options.onRetry
  */
 export function createTaskDetail({ dialog, heading, body, message, api, onRetry }) {
+  /** @type {string | null} */
   let openId = null;
-  let shown = null; // the task as last rendered
+  /** @type {TaskJson | null} the task as last rendered */
+  let shown = null;
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let reloadTimer = null;
+  /** @type {Element | null} */
   let opener = null;
-  const closeButton = dialog.querySelector('[data-close]');
-  const retryButton = dialog.querySelector('[data-retry]');
+  const closeButton = find(dialog, '[data-close]', HTMLButtonElement);
+  const retryButton = find(dialog, '[data-retry]', HTMLButtonElement);
 
   closeButton.addEventListener('click', () => dialog.close());
-  retryButton.addEventListener('click', async () => {
+  retryButton.addEventListener('click', () => void retryShown());
+  async function retryShown() {
     if (!shown || retryButton.getAttribute('aria-disabled') === 'true') return;
     const id = shown.id;
     retryButton.setAttribute('aria-disabled', 'true');
@@ -33,18 +49,27 @@ export function createTaskDetail({ dialog, heading, body, message, api, onRetry 
       closeButton.focus();
       void load(id);
     }
-  });
+  }
   dialog.addEventListener('close', () => {
     openId = null;
     if (opener instanceof HTMLElement && opener.isConnected) opener.focus();
   });
 
+  /** @param {unknown} value */
   const json = (value) => el('pre', {}, JSON.stringify(value, null, 2) ?? 'null');
 
+  /**
+   * @param {string} name
+   * @param {...Child} value
+   */
   function field(name, ...value) {
     return [el('dt', {}, name), el('dd', {}, ...value)];
   }
 
+  /**
+   * @param {TaskJson} task
+   * @param {TaskAttemptsJson['attempts']} attempts
+   */
   function render(task, attempts) {
     shown = task;
     setText(heading, `Task ${task.id}`);
@@ -117,6 +142,7 @@ export function createTaskDetail({ dialog, heading, body, message, api, onRetry 
     body.replaceChildren(...parts);
   }
 
+  /** @param {string} id */
   async function load(id) {
     try {
       const [task, history] = await Promise.all([api.getTask(id), api.attempts(id).catch(() => null)]);
@@ -125,12 +151,13 @@ export function createTaskDetail({ dialog, heading, body, message, api, onRetry 
     } catch (error) {
       if (openId === id)
         body.replaceChildren(
-          el('p', { class: 'field-error', role: 'alert' }, `Could not load task ${id}: ${error.message}`),
+          el('p', { class: 'field-error', role: 'alert' }, `Could not load task ${id}: ${messageOf(error)}`),
         );
     }
   }
 
   return {
+    /** @param {string} id */
     open(id) {
       opener = document.activeElement;
       openId = id;
@@ -142,7 +169,10 @@ export function createTaskDetail({ dialog, heading, body, message, api, onRetry 
       dialog.showModal();
       void load(id);
     },
-    /** A live change to the open task: read it again, at most every half second. */
+    /**
+     * A live change to the open task: read it again, at most every half second.
+     * @param {string} id
+     */
     changed(id) {
       if (id !== openId || reloadTimer !== null) return;
       reloadTimer = setTimeout(() => {

@@ -1,16 +1,36 @@
-import { el, setText } from './dom.js';
+import { el, messageOf, setText } from './dom.js';
 import { createTaskRow } from './task-rows.js';
+/** @import { Api } from './api.js' */
+/** @import { TaskSummaryJson } from '../api-json.js' */
+/** @import { RowActions, TaskRow } from './task-rows.js' */
 
 export const PAGE_SIZE = 50;
 /** Live events are applied together at most this often, so a burst of thousands costs one render. */
 const RENDER_DELAY_MS = 100;
 
+/**
+ * @param {TaskSummaryJson} a
+ * @param {TaskSummaryJson} b
+ */
 const byNewestFirst = (a, b) => (BigInt(b.id) > BigInt(a.id) ? 1 : BigInt(b.id) < BigInt(a.id) ? -1 : 0);
 
 /**
  * The task list: filters, pages (GET /tasks with the API's cursor: ids below it, newest first) and live
  * changes. A page covers a range of ids; a changed task inside that range that matches the filters is
  * shown or updated there, and one that no longer matches leaves the list.
+ * @param {object} options
+ * @param {HTMLElement} options.heading takes the focus when a pager button that had it turns disabled
+ * @param {HTMLTableSectionElement} options.tbody
+ * @param {HTMLFormElement} options.filtersForm its `status`, `type` and `queue` controls filter the list
+ * @param {HTMLElement} options.statusLine
+ * @param {{ newest: HTMLButtonElement, newer: HTMLButtonElement, older: HTMLButtonElement }} options.pager
+ * @param {Api} options.api
+ * @param {(id: string) => boolean} options.isStopping
+ * @param {(id: string) => boolean} options.isRetrying
+ * @param {RowActions['onOpen']} options.onOpen
+ * @param {RowActions['onStop']} options.onStop
+ * @param {RowActions['onRetry']} options.onRetry
+ * @param {(message: string | null) => void} options.onError a failure to read the list, or null once it is read
  */
 export function createTaskList({
   heading,
@@ -26,21 +46,34 @@ export function createTaskList({
   isRetrying,
   onError,
 }) {
-  const rows = new Map(); // id -> row
-  let tasks = []; // the page, newest first
+  /** @type {Map<string, TaskRow>} */
+  const rows = new Map();
+  /**
+   * The page, newest first: tasks as GET /tasks gave them, with the live changes (which leave out payload
+   * and result) applied on top.
+   * @type {TaskSummaryJson[]}
+   */
+  let tasks = [];
   let filters = { status: '', type: '', queue: '' };
-  let cursor = null; // null: the first page
+  /** @type {string | null} null: the first page */
+  let cursor = null;
+  /** @type {(string | null)[]} */
   const previousCursors = [];
+  /** @type {string | null} */
   let nextCursor = null;
   let loadSequence = 0;
+  /** @type {TaskSummaryJson[] | null} */
   let changesDuringLoad = null;
+  /** @type {ReturnType<typeof setTimeout> | null} */
   let renderTimer = null;
 
+  /** @param {TaskSummaryJson} task */
   const matches = (task) =>
     (!filters.status || filters.status.split(',').includes(task.status)) &&
     (!filters.type || filters.type === task.type) &&
     (!filters.queue || filters.queue === (task.queue ?? 'default'));
 
+  /** @param {TaskSummaryJson} task */
   const withinPage = (task) => {
     const id = BigInt(task.id);
     if (cursor !== null && id >= BigInt(cursor)) return false;
@@ -92,6 +125,7 @@ export function createTaskList({
     if (focused instanceof HTMLButtonElement && focused.disabled) heading.focus();
   }
 
+  /** @param {TaskSummaryJson} changed */
   function applyChange(changed) {
     changesDuringLoad?.push(changed);
     const index = tasks.findIndex((task) => task.id === changed.id);
@@ -128,17 +162,18 @@ export function createTaskList({
     } catch (error) {
       if (sequence !== loadSequence) return;
       changesDuringLoad = null;
-      onError(`Could not load the tasks: ${error.message}`);
+      onError(`Could not load the tasks: ${messageOf(error)}`);
     }
   }
 
   filtersForm.addEventListener('change', () => {
     const data = new FormData(filtersForm);
-    filters = {
-      status: String(data.get('status') ?? ''),
-      type: String(data.get('type') ?? ''),
-      queue: String(data.get('queue') ?? ''),
+    /** @param {string} name */
+    const chosen = (name) => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value : '';
     };
+    filters = { status: chosen('status'), type: chosen('type'), queue: chosen('queue') };
     cursor = null;
     previousCursors.length = 0;
     void load();
@@ -170,6 +205,5 @@ export function createTaskList({
     applyChange,
     /** Re-renders the rows, e.g. after a stop was asked for. */
     refresh: render,
-    task: (id) => rows.get(id)?.task,
   };
 }

@@ -1,20 +1,40 @@
 import { el, setText } from './dom.js';
 import { formatAge, formatDuration, isRetryable, isStoppable, STATUS_ICONS } from './format.js';
+/** @import { TaskSummaryJson } from '../api-json.js' */
+
+/**
+ * The row's controls that stay while its task changes, for moving the focus to one.
+ * @typedef {{ idButton: HTMLButtonElement, retryButton: HTMLButtonElement }} RowControls
+ */
+/**
+ * What a row does when its buttons are used.
+ * @typedef {object} RowActions
+ * @property {(id: string) => void} onOpen the id was clicked: show the task's detail
+ * @property {(task: TaskSummaryJson) => void} onStop
+ * @property {(task: TaskSummaryJson, controls: RowControls) => void} onRetry
+ */
+/**
+ * One task's row.
+ * @typedef {object} TaskRow
+ * @property {HTMLTableRowElement} element
+ * @property {TaskSummaryJson} task the task as last shown
+ * @property {(next: TaskSummaryJson, state: { stopping: boolean, retrying: boolean }) => void} update
+ * @property {(now?: number) => void} refreshTimes age and duration, which change with the clock alone
+ */
 
 /**
  * One table row per task, updated in place: a live update changes the text of the cells that changed and
  * leaves the elements themselves (and so the keyboard focus on a Stop button) where they are.
+ * @param {TaskSummaryJson} task
+ * @param {RowActions} actions
+ * @returns {TaskRow}
  */
 export function createTaskRow(task, { onOpen, onStop, onRetry }) {
   const idButton = el('button', { type: 'button', class: 'link' });
   idButton.addEventListener('click', () => onOpen(row.task.id));
-  const statusBadge = el(
-    'span',
-    { class: 'status' },
-    el('span', { class: 'icon', 'aria-hidden': 'true' }),
-    ' ',
-    el('span'),
-  );
+  const statusIcon = el('span', { class: 'icon', 'aria-hidden': 'true' });
+  const statusWord = el('span');
+  const statusBadge = el('span', { class: 'status' }, statusIcon, ' ', statusWord);
   const stopButton = el('button', { type: 'button', class: 'stop' });
   stopButton.addEventListener('click', () => {
     if (stopButton.getAttribute('aria-disabled') === 'true') return;
@@ -38,23 +58,24 @@ export function createTaskRow(task, { onOpen, onStop, onRetry }) {
     actions: el('td', { 'data-cell': 'actions' }, stopButton, retryButton),
   };
   const element = el('tr', { 'data-task-id': task.id }, ...Object.values(cells));
-  const row = { element, task, stopping: false };
+  /** @type {TaskRow} */
+  const row = { element, task, update, refreshTimes };
 
-  row.update = (next, { stopping, retrying }) => {
+  /** @type {TaskRow['update']} */
+  function update(next, { stopping, retrying }) {
     row.task = { ...row.task, ...next };
-    row.stopping = stopping;
     const current = row.task;
     setText(idButton, current.id);
     idButton.setAttribute('aria-label', `Show task ${current.id}`);
     setText(cells.type, current.type);
     setText(cells.queue, current.queue ?? 'default');
     statusBadge.dataset.status = current.status;
-    setText(statusBadge.firstChild, STATUS_ICONS[current.status] ?? '?');
-    setText(statusBadge.lastChild, current.status);
+    setText(statusIcon, STATUS_ICONS[current.status] ?? '?');
+    setText(statusWord, current.status);
     setText(cells.attempt, `${current.attempt}/${current.maxAttempts}`);
     setText(cells.worker, current.workerId ?? '—');
     age.setAttribute('datetime', current.createdAt);
-    row.refreshTimes();
+    refreshTimes();
 
     // A stop asked for (here or anywhere: cancelRequestedAt) shows `cancelling…` until the task ends.
     const cancelling = isStoppable(current) && (stopping || current.cancelRequestedAt !== null);
@@ -74,12 +95,13 @@ export function createTaskRow(task, { onOpen, onStop, onRetry }) {
     );
     if (retrying) retryButton.setAttribute('aria-disabled', 'true');
     else retryButton.removeAttribute('aria-disabled');
-  };
+  }
 
-  row.refreshTimes = (now = Date.now()) => {
+  /** @type {TaskRow['refreshTimes']} */
+  function refreshTimes(now = Date.now()) {
     setText(age, formatAge(row.task, now));
     setText(cells.duration, formatDuration(row.task, now));
-  };
+  }
 
   return row;
 }

@@ -1,9 +1,12 @@
 import { setText } from './dom.js';
+/** @import { ThroughputJson } from '../api-json.js' */
 
 const WINDOW_SECONDS = 120;
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const WIDTH = WINDOW_SECONDS * 4;
 const HEIGHT = 100;
+/** @typedef {'succeeded' | 'failed' | 'cancelled'} FinishedStatus */
+/** @type {readonly FinishedStatus[]} */
 const KINDS = ['succeeded', 'failed', 'cancelled'];
 
 /**
@@ -11,10 +14,13 @@ const KINDS = ['succeeded', 'failed', 'cancelled'];
  * stream's `throughput` events. Times are the server's (`at`), advanced by the local clock between
  * events, so a skewed browser clock does not shift the bars. The sentence under the chart says the same
  * in words, for screen readers and for anyone who cannot tell the colours apart.
+ * @param {{ container: HTMLElement, summary: HTMLElement }} elements
  */
 export function createThroughputChart({ container, summary }) {
-  const seconds = new Map(); // server second (ms since epoch, whole seconds) -> counts
-  let serverOffsetMs = null; // server time minus local time, from the last event
+  /** @type {Map<number, Record<FinishedStatus, number>>} server second (ms since epoch, whole seconds) -> counts */
+  const seconds = new Map();
+  /** @type {number | null} server time minus local time, from the last event */
+  let serverOffsetMs = null;
   let live = false;
 
   const svg = document.createElementNS(SVG_NS, 'svg');
@@ -31,6 +37,7 @@ export function createThroughputChart({ container, summary }) {
     for (const at of seconds.keys()) if (at < oldest) seconds.delete(at);
 
     let peak = 1;
+    /** @type {Record<FinishedStatus, number>} */
     const totals = { succeeded: 0, failed: 0, cancelled: 0 };
     for (const counts of seconds.values()) {
       peak = Math.max(peak, counts.succeeded + counts.failed + counts.cancelled);
@@ -76,6 +83,7 @@ export function createThroughputChart({ container, summary }) {
   setInterval(draw, 1000);
 
   return {
+    /** @param {Partial<ThroughputJson> & Pick<ThroughputJson, 'at'>} point */
     add({ at, succeeded = 0, failed = 0, cancelled = 0 }) {
       const atMs = Date.parse(at);
       if (!Number.isFinite(atMs)) return;
@@ -85,7 +93,11 @@ export function createThroughputChart({ container, summary }) {
       live = true;
       draw();
     },
-    /** Whether the chart is fed: it only is while the live stream is connected. */
+    /**
+     * Whether the chart is fed: it only is while the live stream is connected.
+     * @param {boolean} isLive
+     * @param {string} [reason] why it is not
+     */
     setLive(isLive, reason) {
       live = isLive;
       if (isLive) draw();

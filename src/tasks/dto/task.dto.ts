@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { TASK_STATUSES } from '../../task-store/task.js';
 import type { TaskStatus } from '../../task-store/task.js';
+import { ErrorDto } from '../../http/error.dto.js';
 
 /** "Any JSON value" in the OpenAPI document (a bare `type: object` would make clients refuse strings and arrays). */
 type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean';
@@ -165,21 +166,7 @@ export class TaskTypeDto {
   description!: string | null;
 }
 
-/** Nest's error body, which every 4xx and 5xx uses. */
-export class ErrorDto {
-  @ApiProperty({ example: 400 })
-  statusCode!: number;
-
-  @ApiProperty({ example: 'Bad Request' })
-  error!: string;
-
-  @ApiProperty({
-    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
-    example: 'unknown task type "nope"; known types: demo, fail, sleep',
-  })
-  message!: string | string[];
-}
-
+/** A 409 about a task carries the task as it is (a TaskRefusedError's `task`). */
 export class ConflictErrorDto extends ErrorDto {
   @ApiProperty({ type: TaskDto, description: 'The task as it is' })
   task!: TaskDto;

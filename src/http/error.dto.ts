@@ -1,0 +1,16 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** Nest's error body, which every 4xx and 5xx uses (http-error.filter.ts writes it). */
+export class ErrorDto {
+  @ApiProperty({ example: 400 })
+  statusCode!: number;
+
+  @ApiProperty({ example: 'Bad Request' })
+  error!: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }],
+    example: 'unknown task type "nope"; known types: demo, fail, sleep',
+  })
+  message!: string | string[];
+}
