@@ -75,7 +75,7 @@ export interface TaskHandlerOptions {
   isolated?: IsolationOptions;
 }
 
-/** Marks a provider as the handler of a task type. Found at start-up by TaskHandlerRegistry. */
+/** Marks a provider as the handler of a task type. Found at start-up by TaskTypeRegistry. */
 export const TaskHandler = DiscoveryService.createDecorator<TaskHandlerOptions>();
 
 export type { TaskProgress };
