@@ -9,6 +9,7 @@ import { DashboardModule } from './dashboard/dashboard.module.js';
 import { dataSourceOptions } from './database/data-source-options.js';
 import { HandlersModule } from './handlers/handlers.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MaintenanceModule } from './maintenance/maintenance.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { QueuesModule } from './queues/queues.module.js';
 import { SchedulesModule } from './schedules/schedules.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         MetricsModule,
         DashboardModule,
         SchedulesModule,
+        MaintenanceModule,
         ...extraModules,
       ],
     };

@@ -7,7 +7,6 @@ import { CodeScheduleSync } from './code-schedule-sync.service.js';
 import { DeclaredSchedules } from './declared-schedules.js';
 import type { ScheduleDeclaration } from './declared-schedules.js';
 import { ScheduleDefinitionPipe } from './schedule-pipes.js';
-import { ScheduleRunner } from './schedule-runner.service.js';
 import { SchedulesController } from './schedules.controller.js';
 import { SchedulesRepository } from './schedules.repository.js';
 import { SchedulesService } from './schedules.service.js';
@@ -17,13 +16,15 @@ import { SchedulesService } from './schedules.service.js';
 export class DeclaredSchedulesModule {}
 
 /**
- * Recurring tasks: the /schedules API, the runner that fires due schedules on every replica, and the
- * start-up sync of the schedules declared in code with `SchedulesModule.forFeature`.
+ * Recurring tasks: the /schedules API and the start-up sync of the schedules declared in code with
+ * `SchedulesModule.forFeature`. The runner that fires due schedules is a periodic job (src/maintenance/).
  */
 @Module({
   imports: [DiscoveryModule, TaskStoreModule, WorkerModule],
   controllers: [SchedulesController],
-  providers: [SchedulesRepository, SchedulesService, ScheduleDefinitionPipe, ScheduleRunner, CodeScheduleSync],
+  providers: [SchedulesRepository, SchedulesService, ScheduleDefinitionPipe, CodeScheduleSync],
+  // For the schedule runner, one of the periodic jobs in src/maintenance/.
+  exports: [SchedulesRepository],
 })
 export class SchedulesModule {
   /**

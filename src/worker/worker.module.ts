@@ -6,7 +6,6 @@ import { IsolatedThreads } from './isolated/isolated-threads.service.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { TaskClaimer } from './task-claimer.js';
 import { TaskInputChecker } from './task-input.checker.js';
-import { LeaseRecoveryService } from '../maintenance/lease-recovery.service.js';
 import { TaskHandlerRegistry } from './task-handler.registry.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
 import { WorkerSupervisor } from './worker-supervisor.service.js';
@@ -22,7 +21,6 @@ import { WorkerSupervisor } from './worker-supervisor.service.js';
     TaskInputChecker,
     TaskOutcomeWriter,
     WorkerSupervisor,
-    LeaseRecoveryService,
   ],
   exports: [TaskHandlerRegistry, TaskInputChecker, WorkerSupervisor, IsolatedThreads],
 })
