@@ -1,8 +1,11 @@
 import type { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations/index.js';
 
-/** The one description of our database connection, shared by the app, the migration runner and the tests. */
-export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
+/**
+ * The one description of our database connection, shared by the app and the migration runner. The app's
+ * pool size is DATABASE_POOL_SIZE; the migration runner needs one connection.
+ */
+export function dataSourceOptions(databaseUrl: string, poolSize: number): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
