@@ -110,7 +110,9 @@ function routeExists(project: Project, path: string): boolean {
 
 function variableProblems(project: Project, where: string, names: string[]): string[] {
   return names.flatMap((name) => [
-    ...(project.configVariables.has(name) ? [] : [`${where}: ${name} is not declared in src/config/variables.ts`]),
+    ...(project.configVariables.has(name)
+      ? []
+      : [`${where}: ${name} is not read by the config (src/config/variables.ts)`]),
     ...(project.documentedVariables.has(name) ? [] : [`${where}: ${name} is not in the README's configuration table`]),
   ]);
 }
@@ -792,7 +794,9 @@ describe('deployment files, checked against the project', () => {
     });
 
     it('.dockerignore excluding the sources, or not excluding node_modules', () => {
-      expect(image(dockerfile, `${dockerignore}\nsrc/queue\n`).problems.join('\n')).toMatch(/src\/queue\/\S+\.ts/);
+      expect(image(dockerfile, `${dockerignore}\nsrc/task-store\n`).problems.join('\n')).toMatch(
+        /src\/task-store\/\S+\.ts/,
+      );
       expect(image(dockerfile, dockerignore.replace(/^node_modules$/m, '')).problems.join('\n')).toMatch(
         /node_modules/,
       );
