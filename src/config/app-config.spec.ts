@@ -77,6 +77,12 @@ describe('loadConfig', () => {
     }
   });
 
+  it('blames a bad variable, not the unset one whose default follows it', () => {
+    expect(() => loadConfig({ TASK_RETENTION: 'a week' })).toThrow(
+      /^Invalid configuration: TASK_RETENTION must be a duration such as 7d, 12h, 30m, 45s or 500ms$/,
+    );
+  });
+
   it('derives the defaults that follow other variables', () => {
     expect(loadConfig({ TASK_RETENTION: '3d' }).failedTaskRetentionMs).toBe(3 * 86_400_000);
     expect(loadConfig({ TASK_RETENTION: '3d', FAILED_TASK_RETENTION: '30d' }).failedTaskRetentionMs).toBe(

@@ -55,7 +55,10 @@ function read<Name extends VariableName>(environment: Environment, names: readon
     }
     const parsed = type.schema.safeParse(text);
     if (parsed.success) values[name] = parsed.data;
-    else problems.push(`${name} must be ${type.accepts}`);
+    // A default that follows a bad variable (FAILED_TASK_RETENTION follows TASK_RETENTION) is that variable's problem.
+    else if (given(environment, name) !== undefined || typeof fallback === 'string') {
+      problems.push(`${name} must be ${type.accepts}`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   return values as Pick<VariableValues, Name>;
