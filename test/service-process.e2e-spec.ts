@@ -129,8 +129,8 @@ describe('the service process', () => {
     const service = track(spawnService(workDir, { PORT: 'abc', WORKER_CONCURRENCY: '0', WORKER_ENABLED: 'yes' }));
     expect(await service.exited).toBe(1);
     const output = service.output();
-    expect(output).toMatch(/PORT must be an integer number/);
-    expect(output).toMatch(/WORKER_CONCURRENCY must not be less than 1/);
+    expect(output).toMatch(/PORT must be an integer from 0 to 65,535/);
+    expect(output).toMatch(/WORKER_CONCURRENCY must be an integer from 1 to 1,000/);
     expect(output).toMatch(/WORKER_ENABLED must be true or false/);
   });
 });

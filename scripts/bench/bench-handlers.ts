@@ -4,7 +4,8 @@ import type { TaskContext, TaskHandler as Handler } from '../../src/task-types/t
 import { fromDist } from './from-dist.js';
 
 // Loaded before the classes below: their decorator must be dist's own, the one the registry looks for.
-const { TaskHandler } = await fromDist<typeof import('../../src/task-types/task-handler.js')>('worker/task-handler.js');
+const { TaskHandler } =
+  await fromDist<typeof import('../../src/task-types/task-handler.js')>('task-types/task-handler.js');
 
 /**
  * What the bench's handlers report, set by the workload that runs. Module-level rather than injected, so

@@ -10,7 +10,8 @@ import type { ChaosPayload } from './chaos-payload.js';
 import { fromDist } from './from-dist.js';
 
 // Loaded before the classes below: their decorators use them.
-const { TaskHandler } = await fromDist<typeof import('../../src/task-types/task-handler.js')>('worker/task-handler.js');
+const { TaskHandler } =
+  await fromDist<typeof import('../../src/task-types/task-handler.js')>('task-types/task-handler.js');
 const { APP_CONFIG } = await fromDist<typeof import('../../src/config/app-config.js')>('config/app-config.js');
 const { abortableDelay } =
   await fromDist<typeof import('../../src/handlers/abortable-delay.js')>('handlers/abortable-delay.js');

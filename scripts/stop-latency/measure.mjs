@@ -22,7 +22,7 @@ const dist = (file) => import(new URL(`../../dist/${file}`, import.meta.url).hre
 const { createApp } = await dist('app.setup.js');
 const { loadConfig } = await dist('config/app-config.js');
 const { startEmbeddedPostgres } = await dist('dev/embedded-postgres/embedded-postgres.js');
-const { TaskHandler } = await dist('worker/task-handler.js');
+const { TaskHandler } = await dist('task-types/task-handler.js');
 const { IsolatedThreads } = await dist('worker/isolated/isolated-threads.service.js');
 
 const { values: options } = parseArgs({

@@ -49,7 +49,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 4000, databaseUrl: undefined });
   });
 
-  it('names every bad variable in one error', () => {
+  it('names every bad variable in one error, saying what each accepts', () => {
     const attempt = () =>
       loadConfig({
         PORT: 'eighty',
@@ -57,14 +57,41 @@ describe('loadConfig', () => {
         WORKER_ENABLED: 'yes',
         DATABASE_URL: 'mysql://x',
         LOG_LEVEL: 'loud',
+        TASK_RETENTION: 'a week',
       });
     expect(attempt).toThrow(ConfigError);
-    expect(attempt).toThrow(/PORT must be an integer number/);
-    expect(attempt).toThrow(/WORKER_CONCURRENCY must not be less than 1/);
-    expect(attempt).toThrow(/WORKER_ENABLED must be true or false/);
-    expect(attempt).toThrow(/DATABASE_URL must start with postgres:\/\//);
-    expect(attempt).toThrow(/LOG_LEVEL must be one of the following values/);
-    expect(() => loadConfig({ TASK_RETENTION: 'a week' })).toThrow(/TASK_RETENTION must be a duration such as 7d/);
+    expect(attempt).toThrow(
+      'Invalid configuration: PORT must be an integer from 0 to 65,535; ' +
+        'DATABASE_URL must be a URL starting with postgres:// or postgresql://; ' +
+        'WORKER_ENABLED must be true or false; ' +
+        'WORKER_CONCURRENCY must be an integer from 1 to 1,000; ' +
+        'LOG_LEVEL must be one of fatal, error, warn, info, debug, verbose; ' +
+        'TASK_RETENTION must be a duration such as 7d, 12h, 30m, 45s or 500ms',
+    );
+  });
+
+  it('reads integers as written, and only digits', () => {
+    expect(loadConfig({ PORT: ' 8080 ' }).port).toBe(8080);
+    for (const text of ['1e3', '0x10', '80.5', '80 80']) {
+      expect(() => loadConfig({ PORT: text })).toThrow(/PORT must be an integer/);
+    }
+  });
+
+  it('blames a bad variable, not the unset one whose default follows it', () => {
+    expect(() => loadConfig({ TASK_RETENTION: 'a week' })).toThrow(
+      /^Invalid configuration: TASK_RETENTION must be a duration such as 7d, 12h, 30m, 45s or 500ms$/,
+    );
+  });
+
+  it('derives the defaults that follow other variables', () => {
+    expect(loadConfig({ TASK_RETENTION: '3d' }).failedTaskRetentionMs).toBe(3 * 86_400_000);
+    expect(loadConfig({ TASK_RETENTION: '3d', FAILED_TASK_RETENTION: '30d' }).failedTaskRetentionMs).toBe(
+      30 * 86_400_000,
+    );
+    expect(loadConfig({}).logFormat).toBe('text');
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true' }).logFormat).toBe('json');
+    expect(loadConfig({ NODE_ENV: 'production', AUTH_DISABLED: 'true', LOG_FORMAT: 'text' }).logFormat).toBe('text');
+    expect(loadConfig({}).replicaId).not.toBe(loadConfig({}).replicaId);
   });
 
   it('requires API_KEYS in production, unless AUTH_DISABLED=true says to run open', () => {
@@ -80,15 +107,22 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_KEYS: 'short' })).toThrow(
       /API_KEYS must be a comma-separated list of keys of at least 16/,
     );
-    expect(() => loadConfig({ THROTTLE_LIMIT: '-1' })).toThrow(/THROTTLE_LIMIT must not be less than 0/);
+    expect(() => loadConfig({ API_KEYS: ' , ' })).toThrow(/API_KEYS must be/);
+    expect(() => loadConfig({ THROTTLE_LIMIT: '-1' })).toThrow(/THROTTLE_LIMIT must be an integer of at least 0/);
     expect(() => loadConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS must be a comma-separated list of origins/);
-    expect(() => loadConfig({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be one of the following values/);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, http://b.example:8080' }).corsOrigins).toEqual([
+      'https://a.example',
+      'http://b.example:8080',
+    ]);
+    expect(() => loadConfig({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be one of production, development, test/);
   });
 
   it('reads only DATABASE_URL for the migration runner, whatever else is missing', () => {
     expect(loadDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' })).toBe('postgres://db/x');
     expect(loadDatabaseUrl({})).toBeUndefined();
-    expect(() => loadDatabaseUrl({ DATABASE_URL: 'mysql://db' })).toThrow(/DATABASE_URL must start with postgres/);
+    expect(() => loadDatabaseUrl({ DATABASE_URL: 'mysql://db' })).toThrow(
+      /DATABASE_URL must be a URL starting with postgres/,
+    );
   });
 
   it('refuses a retry cap below the retry base', () => {
@@ -107,8 +141,10 @@ describe('loadConfig', () => {
       ]),
     );
     expect(config.idempotencyWindowMs).toBe(86_400_000);
-    expect(() => loadConfig({ WORKER_QUEUES: 'Reports' })).toThrow(/WORKER_QUEUES must be a comma-separated list/);
+    expect(() => loadConfig({ WORKER_QUEUES: 'Reports' })).toThrow(/WORKER_QUEUES must be comma-separated queue names/);
     expect(() => loadConfig({ WORKER_QUEUES: 'reports:0' })).toThrow(/WORKER_QUEUES must be/);
+    expect(() => loadConfig({ WORKER_QUEUES: 'reports:2:3' })).toThrow(/WORKER_QUEUES must be/);
+    expect(() => loadConfig({ WORKER_QUEUES: ',' })).toThrow(/WORKER_QUEUES must be/);
     expect(() => loadConfig({ IDEMPOTENCY_WINDOW: 'soon' })).toThrow(/IDEMPOTENCY_WINDOW must be a duration/);
   });
 });

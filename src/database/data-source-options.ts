@@ -10,8 +10,11 @@ export const poolSettings = (poolSize: number): Record<string, unknown> => ({
   connectionTimeoutMillis: 5000,
 });
 
-/** The one description of our own database connection, shared by the app, the migration runner and the tests. */
-export function dataSourceOptions(databaseUrl: string, poolSize = 10): DataSourceOptions {
+/**
+ * The one description of our own database connection, shared by the app and the migration runner. The
+ * app's pool size is DATABASE_POOL_SIZE; the migration runner needs one connection.
+ */
+export function dataSourceOptions(databaseUrl: string, poolSize: number): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,

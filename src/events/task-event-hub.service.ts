@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import type { TaskStatus } from '../task-store/task.js';
-import { TASK_STATUSES } from '../task-store/task.js';
+import { zeroCounts } from '../task-store/task.js';
 import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import type { EventStreamClient } from './event-stream-client.js';
@@ -22,7 +22,9 @@ const KEEP_ALIVE_EVERY_MS = 15_000;
 /** Streams one replica serves at once; more are refused with 503. */
 export const MAX_STREAMS = 200;
 
-type FinishedCounts = Record<'succeeded' | 'failed' | 'cancelled', number>;
+/** Tasks finished on any replica since the last throughput event. */
+const noneFinished = () => zeroCounts(['succeeded', 'failed', 'cancelled']);
+type FinishedCounts = ReturnType<typeof noneFinished>;
 type StatusCounts = Record<TaskStatus, number>;
 /** Counts as read when `changeGeneration` was `generation`: current until a later change is heard. */
 type CountsReading = { generation: number; counts: StatusCounts };
@@ -39,7 +41,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
   private readonly clients = new Set<EventStreamClient>();
   private changed = new Set<string>();
   private tooManyChanges = false;
-  private finished: FinishedCounts = { succeeded: 0, failed: 0, cancelled: 0 };
+  private finished: FinishedCounts = noneFinished();
   /**
    * Bumped by every change this replica hears. Whoever reads the counts, and for whom, the streams are
    * sent fresh counts until they have been sent those of the latest generation: reading them for one
@@ -125,7 +127,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
   };
 
   private startTimers(): void {
-    this.finished = { succeeded: 0, failed: 0, cancelled: 0 };
+    this.finished = noneFinished();
     this.timers = [
       setInterval(() => void this.flushChanges(), FLUSH_MS),
       setInterval(() => this.sendThroughput(), THROUGHPUT_EVERY_MS),
@@ -162,7 +164,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
 
   private sendThroughput(): void {
     const finished = this.finished;
-    this.finished = { succeeded: 0, failed: 0, cancelled: 0 };
+    this.finished = noneFinished();
     if (finished.succeeded + finished.failed + finished.cancelled === 0) return;
     this.broadcast('throughput', { at: new Date().toISOString(), ...finished });
   }
@@ -192,7 +194,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     // Taken before the read: a change heard while it runs makes this reading stale at once.
     const generation = this.changeGeneration;
     const startedAt = Date.now();
-    const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as StatusCounts;
+    const counts = zeroCounts();
     for (const row of await this.tasks.countByStatus()) counts[row.status] = row.count;
     this.lastReadMs = Date.now() - startedAt;
     const reading = { generation, counts };

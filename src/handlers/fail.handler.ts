@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { TaskHandler } from '../task-types/task-handler.js';
 import type { TaskContext, TaskHandler as Handler } from '../task-types/task-handler.js';
-import { checkIntegerField, isPlainObject } from './payload-checks.js';
+import { isJsonObject } from '../json/json-object.js';
+import { checkIntegerField } from './payload-checks.js';
 
 interface FailPayload {
   times?: number;
@@ -16,9 +17,9 @@ interface FailPayload {
 })
 export class FailHandler implements Handler<FailPayload, { attempts: number }> {
   validatePayload(payload: unknown): string[] {
-    if (payload !== null && payload !== undefined && !isPlainObject(payload)) return ['payload must be an object'];
+    if (payload !== null && payload !== undefined && !isJsonObject(payload)) return ['payload must be an object'];
     const problems = checkIntegerField(payload, 'times', { min: 0, max: 100, required: false });
-    if (isPlainObject(payload) && payload.message !== undefined && typeof payload.message !== 'string') {
+    if (isJsonObject(payload) && payload.message !== undefined && typeof payload.message !== 'string') {
       problems.push('payload.message must be a string');
     }
     return problems;

@@ -1,14 +1,13 @@
+import { isJsonObject } from '../json/json-object.js';
+
 /** Small checks shared by the shipped handlers' validatePayload(). Each returns problems found. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 export function checkIntegerField(
   payload: unknown,
   field: string,
   { min, max, required }: { min: number; max: number; required: boolean },
 ): string[] {
-  if (!isPlainObject(payload)) return required ? [`payload must be an object with "${field}"`] : [];
+  if (!isJsonObject(payload)) return required ? [`payload must be an object with "${field}"`] : [];
   const value = payload[field];
   if (value === undefined) return required ? [`payload.${field} is required`] : [];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

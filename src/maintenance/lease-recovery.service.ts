@@ -1,23 +1,23 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
+import type { PeriodicJob } from './periodic-job.js';
 
 /** Rows taken back per statement; a bigger backlog is worked through in further rounds at once. */
 const RESCUE_BATCH = 100;
 
 /**
- * The maintenance pass: every POLL_INTERVAL_MS it takes back the tasks of replicas that stopped renewing
- * their leases, so the work of a replica killed with `kill -9` resumes elsewhere about LEASE_MS later.
- * Runs on every replica that runs tasks; concurrent passes take different rows.
+ * Every POLL_INTERVAL_MS, takes back the tasks of replicas that stopped renewing their leases, so the work
+ * of a replica killed with `kill -9` resumes elsewhere about LEASE_MS later. Runs on every replica that
+ * runs tasks; concurrent passes take different rows.
  */
 @Injectable()
-export class LeaseRecoveryService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class LeaseRecoveryService implements PeriodicJob {
+  readonly name = 'lease-recovery';
+  readonly runsAtStart = false;
   private readonly logger = new Logger(LeaseRecoveryService.name);
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -25,36 +25,31 @@ export class LeaseRecoveryService implements OnApplicationBootstrap, BeforeAppli
     private readonly metrics: TaskMetrics,
   ) {}
 
-  onApplicationBootstrap(): void {
-    if (!this.config.workerEnabled) return;
-    this.timer = setInterval(() => void this.recover(), this.config.pollIntervalMs);
+  get enabled(): boolean {
+    return this.config.workerEnabled;
   }
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+
+  get intervalMs(): number {
+    return this.config.pollIntervalMs;
+  }
+
+  async runOnce(): Promise<void> {
+    await this.recover();
   }
 
   /** One pass; returns how many tasks it took back. */
   async recover(): Promise<number> {
-    if (this.running) return 0;
-    this.running = true;
     let total = 0;
-    try {
-      for (;;) {
-        const rescued = await this.tasks.rescueExpiredLeases(RESCUE_BATCH);
-        for (const task of rescued) {
-          this.metrics.leaseRecoveries.inc({ status: task.status });
-          this.logger.warn(
-            `task ${task.id} (${task.type}): lease of ${task.workerId} expired after attempt ${task.attempt}/${task.maxAttempts}; now ${task.status}`,
-          );
-        }
-        total += rescued.length;
-        if (rescued.length < RESCUE_BATCH) return total;
+    for (;;) {
+      const rescued = await this.tasks.rescueExpiredLeases(RESCUE_BATCH);
+      for (const task of rescued) {
+        this.metrics.leaseRecoveries.inc({ status: task.status });
+        this.logger.warn(
+          `task ${task.id} (${task.type}): lease of ${task.workerId} expired after attempt ${task.attempt}/${task.maxAttempts}; now ${task.status}`,
+        );
       }
-    } catch (error) {
-      this.logger.warn(`lease recovery failed, retrying at the next pass: ${(error as Error).message}`);
-      return total;
-    } finally {
-      this.running = false;
+      total += rescued.length;
+      if (rescued.length < RESCUE_BATCH) return total;
     }
   }
 }

@@ -53,6 +53,28 @@ export class TaskMetrics {
     registers: [this.registry],
   });
 
+  readonly periodicJobRuns = new Counter({
+    name: 'tasksystem_periodic_job_runs_total',
+    help: 'Passes of each periodic job (lease-recovery, task-retention, schedule-runner) on this replica, failed ones included',
+    labelNames: ['job'],
+    registers: [this.registry],
+  });
+
+  readonly periodicJobFailures = new Counter({
+    name: 'tasksystem_periodic_job_failures_total',
+    help: 'Passes of each periodic job that failed on this replica (logged; the next pass comes as usual)',
+    labelNames: ['job'],
+    registers: [this.registry],
+  });
+
+  readonly periodicJobDuration = new Histogram({
+    name: 'tasksystem_periodic_job_duration_seconds',
+    help: 'How long each pass of each periodic job took on this replica',
+    labelNames: ['job'],
+    buckets: [0.001, 0.005, 0.025, 0.1, 0.5, 2.5, 10, 60],
+    registers: [this.registry],
+  });
+
   readonly notifierReconnects = new Counter({
     name: 'tasksystem_notifier_reconnects_total',
     help: 'Times the LISTEN connection was lost and re-established',

@@ -2,10 +2,9 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { RouterModule } from '@nestjs/core';
 import { DashboardModule } from '../dashboard/dashboard.module.js';
-import { RetentionModule } from '../maintenance/retention.module.js';
+import { MaintenanceModule } from '../maintenance/maintenance.module.js';
 import { QueuesHttpModule } from '../queues/queues-http.module.js';
 import { QueuesModule } from '../queues/queues.module.js';
-import { ScheduleRunnerModule } from '../schedules/schedule-runner.module.js';
 import { SchedulesHttpModule } from '../schedules/schedules-http.module.js';
 import { SchedulesModule } from '../schedules/schedules.module.js';
 import { TaskStoreModule } from '../task-store/task-store.module.js';
@@ -49,12 +48,11 @@ function assemble(
     TasksModule,
     QueuesModule,
     SchedulesModule,
-    RetentionModule,
+    MaintenanceModule.register({ scheduleRunner: features.schedules }),
   ];
   // Loaded only when this process runs tasks: an API-only process has no worker code in memory.
   if (features.worker)
     parts.push(import('../worker/worker.module.js').then(({ WorkerModule }) => ({ module: WorkerModule })));
-  if (features.schedules) parts.push(ScheduleRunnerModule);
   if (features.http) {
     const routes: Type[] = [TasksHttpModule, QueuesHttpModule, SchedulesHttpModule];
     const path = features.http.path ?? '';

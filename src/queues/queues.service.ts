@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { TaskStatus } from '../task-store/task.js';
-import { DEFAULT_QUEUE, TASK_STATUSES } from '../task-store/task.js';
+import { DEFAULT_QUEUE, zeroCounts } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { QueueSettingsRepository } from './queue-settings.repository.js';
 import type { QueueSettings } from './queue-settings.repository.js';
@@ -64,6 +64,5 @@ export class QueuesService {
 
 /** A queue with no settings row and no tasks: unpaused, unlimited, empty. */
 function unsettledQueue(name: string): QueueView {
-  const counts = Object.fromEntries(TASK_STATUSES.map((status) => [status, 0])) as Record<TaskStatus, number>;
-  return { name, paused: false, concurrency: null, counts };
+  return { name, paused: false, concurrency: null, counts: zeroCounts() };
 }

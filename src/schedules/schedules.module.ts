@@ -15,8 +15,8 @@ export class DeclaredSchedulesModule {}
 
 /**
  * Recurring tasks: the schedules table, the service behind the /schedules API, and the start-up sync of the
- * schedules declared in code with `SchedulesModule.forFeature`. The runner that fires due schedules is
- * ScheduleRunnerModule; the HTTP routes are SchedulesHttpModule.
+ * schedules declared in code with `SchedulesModule.forFeature`. The runner that fires due schedules is a
+ * periodic job (src/maintenance/); the HTTP routes are SchedulesHttpModule.
  */
 @Module({
   imports: [DiscoveryModule, TaskStoreModule, TaskTypesModule],

@@ -7,6 +7,13 @@ export const TERMINAL_STATUSES: readonly TaskStatus[] = ['succeeded', 'failed', 
 
 export const isTerminal = (status: TaskStatus): boolean => TERMINAL_STATUSES.includes(status);
 
+/** What counting by status starts from: 0 for each status (all of them by default), so an empty one still shows. */
+export function zeroCounts(): Record<TaskStatus, number>;
+export function zeroCounts<S extends TaskStatus>(statuses: readonly S[]): Record<S, number>;
+export function zeroCounts(statuses: readonly TaskStatus[] = TASK_STATUSES): Partial<Record<TaskStatus, number>> {
+  return Object.fromEntries(statuses.map((status) => [status, 0]));
+}
+
 export interface TaskError {
   message: string;
   [detail: string]: unknown;

@@ -1,9 +1,10 @@
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { isJsonObject } from '../json/json-object.js';
 import { CANONICAL_FIELDS, CreateTaskDto } from './dto/create-task.dto.js';
 
-export const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+/** Still exported from here for the callers that import it with readCanonicalTask. */
+export { isJsonObject };
 
 const isCanonicalField = (field: string): boolean => (CANONICAL_FIELDS as readonly string[]).includes(field);
 

@@ -1,5 +1,6 @@
 import type { Task } from '../task-store/task.js';
 import type { HeldAttempt } from '../task-store/task.repository.js';
+import { slotOfWorkerId } from '../task-store/worker-id.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 
@@ -16,7 +17,7 @@ export class RunningAttempt {
   constructor(readonly task: Task) {
     const workerId = task.workerId as string; // a claimed task always has its holder
     this.held = { id: task.id, workerId, attempt: task.attempt };
-    this.slot = Number(workerId.slice(workerId.lastIndexOf('/') + 1));
+    this.slot = slotOfWorkerId(workerId);
   }
 
   get signal(): AbortSignal {

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type { Task } from '../task-store/task.js';
 import { Database } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
+import { slotOfWorkerId } from '../task-store/worker-id.js';
 import type { Claim } from '../task-store/task.repository.js';
 import { QueueSettingsRepository } from '../queues/queue-settings.repository.js';
 
@@ -44,7 +45,7 @@ export class TaskClaimer {
       if (room <= 0) continue;
       const offered = free.splice(0, room);
       const taken = await this.db.transaction((tx) => this.tasks.claimFromQueue(claim(offered), queue, tx));
-      const used = new Set(taken.map((task) => slotOf(task)));
+      const used = new Set(taken.map((task) => slotOfWorkerId(task.workerId ?? '')));
       free.unshift(...offered.filter((slot) => !used.has(slot)));
       claimed.push(...taken);
     }
@@ -78,10 +79,4 @@ export class TaskClaimer {
     }
     return this.limited.queues;
   }
-}
-
-/** The slot number at the end of a claimed task's worker id, `<replica>/<slot>`. */
-function slotOf(task: Task): number {
-  const workerId = task.workerId ?? '';
-  return Number(workerId.slice(workerId.lastIndexOf('/') + 1));
 }

@@ -4,7 +4,6 @@ import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { IsolatedThreads } from './isolated/isolated-threads.service.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { TaskClaimer } from './task-claimer.js';
-import { LeaseRecoveryService } from '../maintenance/lease-recovery.service.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
 import { TaskTypesModule } from '../task-types/task-types.module.js';
 import { TaskRunners } from './task-runners.js';
@@ -13,15 +12,7 @@ import { WorkerSupervisor } from './worker-supervisor.service.js';
 /** The supervisor that claims and runs tasks of the types this process has, and the threads of isolated types. */
 @Module({
   imports: [TaskTypesModule, TaskStoreModule, QueueSettingsModule],
-  providers: [
-    TaskRunners,
-    IsolatedThreads,
-    OutcomeBatcher,
-    TaskClaimer,
-    TaskOutcomeWriter,
-    WorkerSupervisor,
-    LeaseRecoveryService,
-  ],
+  providers: [TaskRunners, IsolatedThreads, OutcomeBatcher, TaskClaimer, TaskOutcomeWriter, WorkerSupervisor],
   exports: [WorkerSupervisor, IsolatedThreads],
 })
 export class WorkerModule {}

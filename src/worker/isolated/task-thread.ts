@@ -29,7 +29,9 @@ export class TaskThread {
   constructor(entry: URL, data: ThreadData, resourceLimits: ResourceLimits | undefined) {
     this.worker = new Worker(entry, { workerData: data, resourceLimits });
     this.worker.on('message', (message: FromThread) => this.onMessage(message));
-    this.worker.on('error', (error) => (this.failure ??= error));
+    this.worker.on('error', (error: Error) => {
+      this.failure ??= error;
+    });
     this.exited = new Promise((resolve) =>
       this.worker.once('exit', (code) => {
         this.exitCode = code;

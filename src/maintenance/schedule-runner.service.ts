@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
-import { CronSchedule, planOccurrence } from './cron-schedule.js';
-import { occurrenceKey } from './schedule.js';
-import { SchedulesRepository } from './schedules.repository.js';
-import type { ClaimedSchedules, DueSchedule } from './schedules.repository.js';
+import { CronSchedule, planOccurrence } from '../schedules/cron-schedule.js';
+import { occurrenceKey } from '../schedules/schedule.js';
+import { SchedulesRepository } from '../schedules/schedules.repository.js';
+import type { ClaimedSchedules, DueSchedule } from '../schedules/schedules.repository.js';
+import type { PeriodicJob } from './periodic-job.js';
 
 /** Schedules claimed per transaction; a bigger backlog is worked through in further rounds at once. */
 const CLAIM_BATCH = 50;
@@ -22,11 +22,11 @@ const UNPLANNABLE_RETRY_MS = 60 * 60 * 1000;
  * SchedulesRepository.claimDue and docs/schedules.md.
  */
 @Injectable()
-export class ScheduleRunner implements OnApplicationBootstrap, OnModuleDestroy {
+export class ScheduleRunner implements PeriodicJob {
+  readonly name = 'schedule-runner';
+  readonly enabled = true;
+  readonly runsAtStart = true;
   private readonly logger = new Logger(ScheduleRunner.name);
-  private timer: NodeJS.Timeout | undefined;
-  private pass: Promise<void> | undefined;
-  private stopped = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -34,15 +34,15 @@ export class ScheduleRunner implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly metrics: TaskMetrics,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.wakeIn(0);
+  get intervalMs(): number {
+    return this.config.pollIntervalMs;
   }
 
-  /** Stops the timer and lets a pass in progress commit or roll back before the pool closes. */
-  async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.pass;
+  /** Fires what is due, then sleeps until the next schedule is due, or at most POLL_INTERVAL_MS. */
+  async runOnce(): Promise<{ nextInMs?: number }> {
+    await this.fireDue();
+    const untilDue = await this.repository.msUntilNextDue();
+    return untilDue === null ? {} : { nextInMs: Math.ceil(untilDue) + DUE_MARGIN_MS };
   }
 
   /** One round of claims; returns how many due schedules it handled. */
@@ -59,25 +59,6 @@ export class ScheduleRunner implements OnApplicationBootstrap, OnModuleDestroy {
       handled += count;
       if (count < CLAIM_BATCH) return handled;
     }
-  }
-
-  private wakeIn(ms: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.pass = this.runPass();
-    }, ms);
-  }
-
-  private async runPass(): Promise<void> {
-    let delay = this.config.pollIntervalMs;
-    try {
-      await this.fireDue();
-      const untilDue = await this.repository.msUntilNextDue();
-      if (untilDue !== null) delay = Math.min(delay, Math.ceil(untilDue) + DUE_MARGIN_MS);
-    } catch (error) {
-      this.logger.warn(`firing schedules failed, retrying in ${delay} ms: ${(error as Error).message}`);
-    }
-    this.wakeIn(delay);
   }
 
   /**
