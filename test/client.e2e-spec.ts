@@ -60,6 +60,8 @@ describe('the HTTP client', () => {
     expect(page.tasks).toHaveLength(1);
     expect(['queued', 'running']).toContain(page.tasks[0].status);
     expect(page.nextCursor).toEqual(expect.any(String));
+    const queued = await client.list({ status: 'queued' });
+    expect(new Set(queued.tasks.map(({ status }) => status))).toEqual(new Set(['queued']));
     const onlyReports = await client.list({ queue: 'reports' });
     expect(onlyReports.tasks.map(({ id }) => id)).toEqual([batch[1].id]);
 
@@ -72,7 +74,10 @@ describe('the HTTP client', () => {
     const running = await client.submit({ type: 'sleep', payload: { ms: 60_000 } });
     await waitFor('the task to run', async () => (await client.get(running.id)).status === 'running');
     const stopped = await client.stop(running.id, { waitMs: 10_000 });
-    expect(stopped).toMatchObject({ status: 'cancelled', error: { message: 'stopped on request' } });
+    expect(stopped).toMatchObject({
+      stopped: true,
+      task: { status: 'cancelled', error: { message: 'stopped on request' } },
+    });
 
     const again = await client.retry(running.id);
     expect(again).toMatchObject({ id: running.id, status: 'queued', attempt: 0 });

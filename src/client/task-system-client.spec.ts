@@ -146,3 +146,25 @@ describe('the HTTP client waiting for a task', () => {
     });
   });
 });
+
+describe('the HTTP client stopping a task', () => {
+  it('says stopped: false when the server answers 202, the task still running', async () => {
+    const requests: string[] = [];
+    const client = createTaskSystemClient({
+      baseUrl: BASE_URL,
+      fetch: (request) => {
+        requests.push(`${request.method} ${new URL(request.url).pathname}${new URL(request.url).search}`);
+        return Promise.resolve(
+          Response.json({ ...taskWith('running'), cancelRequestedAt: new Date().toISOString() }, { status: 202 }),
+        );
+      },
+    });
+
+    const { task, stopped } = await client.stop('7', { waitMs: 0 });
+
+    expect(stopped).toBe(false);
+    expect(task.status).toBe('running');
+    expect(task.cancelRequestedAt).not.toBeNull();
+    expect(requests).toEqual(['DELETE /tasks/7?wait=0']);
+  });
+});

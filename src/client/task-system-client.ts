@@ -46,10 +46,10 @@ export interface TaskSystemClient {
   list(query?: ListTasksQuery): Promise<TaskPage>;
   /**
    * DELETE /tasks/:id: stops the task. A running one is waited for up to `waitMs` (server default 5000, at
-   * most 30000): the task comes back `cancelled`, or still `running` with `cancelRequestedAt` set if it has
-   * not stopped yet (it still will). An already finished task is a 409 error carrying it.
+   * most 30000). `stopped` is false (a 202) when it had not ended by then: it is still `running`, with
+   * `cancelRequestedAt` set, and ends `cancelled` later. An already finished task is a 409 error carrying it.
    */
-  stop(id: string, options?: { waitMs?: number }): Promise<Task>;
+  stop(id: string, options?: { waitMs?: number }): Promise<{ task: Task; stopped: boolean }>;
   /** POST /tasks/:id/retry: a failed or cancelled task back to `queued`. */
   retry(id: string): Promise<Task>;
   /** GET /tasks/:id/attempts: oldest first. */
@@ -125,9 +125,16 @@ export function createTaskSystemClient({ baseUrl, apiKey, fetch }: TaskSystemCli
     submit: (submission) => body(api.POST('/tasks', { body: submission })),
     submitBatch: async (tasks) => (await body(api.POST('/tasks/batch', { body: { tasks } }))).tasks,
     get: (id) => body(api.GET('/tasks/{id}', task(id))),
-    list: (query = {}) => body(api.GET('/tasks', { params: { query } })),
-    stop: (id, { waitMs } = {}) =>
-      body(api.DELETE('/tasks/{id}', { params: { path: { id }, query: { wait: waitMs } } })),
+    list: ({ status, ...query } = {}) =>
+      body(
+        api.GET('/tasks', {
+          params: { query: { ...query, status: status === undefined ? undefined : [status].flat() } },
+        }),
+      ),
+    stop: async (id, { waitMs } = {}) => {
+      const { data, response } = await api.DELETE('/tasks/{id}', { params: { path: { id }, query: { wait: waitMs } } });
+      return { task: data!, stopped: response.status !== 202 };
+    },
     retry: (id) => body(api.POST('/tasks/{id}/retry', task(id))),
     attempts: async (id) => (await body(api.GET('/tasks/{id}/attempts', task(id)))).attempts,
     counts: () => body(api.GET('/tasks/counts')),

@@ -15,8 +15,9 @@ export type TaskPage = Schemas['TaskPageDto'];
 export type TaskAttempt = Schemas['TaskAttemptDto'];
 export type TaskCounts = Schemas['TaskCountsDto'];
 export type TaskType = Schemas['TaskTypeDto'];
-/** The filters and page of GET /tasks; `status` is sent comma-separated. */
-export type ListTasksQuery = NonNullable<paths['/tasks']['get']['parameters']['query']>;
+type ListQuery = NonNullable<paths['/tasks']['get']['parameters']['query']>;
+/** The filters and page of GET /tasks: one status or several (sent comma-separated). */
+export type ListTasksQuery = Omit<ListQuery, 'status'> & { status?: TaskStatus | TaskStatus[] };
 
 export type Queue = Schemas['QueueDto'];
 
