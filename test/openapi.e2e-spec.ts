@@ -198,9 +198,7 @@ describe('the OpenAPI document', () => {
     it('lists tasks, filtered by comma-separated statuses, with counts and types', async () => {
       const page = await call('GET', '/tasks?status=queued,cancelled&limit=2');
       expect(page).toMatchObject({ status: 200, body: { tasks: expect.any(Array), nextCursor: expect.any(String) } });
-      expect(page.body.tasks.map((task: { status: string }) => task.status)).toEqual(
-        expect.arrayContaining([expect.stringMatching(/^(queued|cancelled)$/)]),
-      );
+      for (const task of page.body.tasks) expect(['queued', 'cancelled']).toContain(task.status);
       expect(await call('GET', `/tasks?cursor=${page.body.nextCursor}`)).toMatchObject({ status: 200 });
       expect(await call('GET', '/tasks/counts')).toMatchObject({
         status: 200,
