@@ -31,6 +31,25 @@ export default tseslint.config(
     },
   },
   {
+    // tasksystem/client runs in other services and plain Node scripts: it may import its own folder and
+    // openapi-fetch, nothing of the server (Nest, TypeORM, pg, the rest of src/).
+    files: ['src/client/**/*.ts'],
+    ignores: ['src/client/**/*.spec.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./[^/]+$|openapi-fetch$)',
+              message: 'src/client is published on its own: import only from src/client and openapi-fetch',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**/*.ts', 'test/**/*.mjs'],
     rules: {
       // Test assertions read loosely typed JSON response bodies.

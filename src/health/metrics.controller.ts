@@ -1,5 +1,13 @@
 import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBearerAuth,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { ErrorDto } from '../http/error.dto.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -11,6 +19,8 @@ const QUEUE_DEPTH_MAX_AGE_MS = 5000;
 
 @ApiTags('health')
 @ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
+@ApiTooManyRequestsResponse({ description: 'Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS', type: ErrorDto })
 @UseGuards(ApiKeyGuard)
 @Controller('metrics')
 export class MetricsController {

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsDefined, IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { AdditionalProperties } from '../http/swagger.js';
 import { TaskCountsDto } from '../tasks/dto/task.dto.js';
 
 export class QueueDto {
@@ -10,7 +11,7 @@ export class QueueDto {
   paused!: boolean;
 
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     example: 2,
     description: 'At most this many of its tasks run at once on all replicas together; null: no limit',
@@ -26,9 +27,10 @@ export class QueueListDto {
   queues!: QueueDto[];
 }
 
+@AdditionalProperties(false)
 export class SetQueueLimitDto {
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     minimum: 1,
     maximum: 10000,

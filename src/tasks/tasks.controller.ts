@@ -32,6 +32,7 @@ import {
   ApiParam,
   ApiPayloadTooLargeResponse,
   ApiProduces,
+  ApiQuery,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -45,7 +46,7 @@ import { EventStreamClient } from '../events/event-stream-client.js';
 import { MAX_STREAMS, TaskEventHub } from '../events/task-event-hub.service.js';
 import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
 import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js';
-import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE } from './dto/create-task.dto.js';
+import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE, SHORTHAND_TASK_BODY } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
 import { WaitQuery } from './dto/wait.query.js';
 import { ErrorDto } from '../http/error.dto.js';
@@ -93,15 +94,11 @@ export class TasksController {
   @ApiOperation({
     summary: 'Submit a task',
     description:
-      'The body is read as JSON whatever its Content-Type. A body with any canonical field (type, payload, priority, runAt, maxAttempts, timeoutMs) is canonical and may have no other field. A JSON object with none of them is the shorthand of the original TaskSystem: the payload of the default task type.',
+      'The body is read as JSON whatever its Content-Type. A body with any canonical field (type, payload, priority, runAt, maxAttempts, timeoutMs, queue, key) is canonical and may have no other field. A JSON object with none of them is the shorthand of the original TaskSystem: the payload of the default task type.',
   })
   @ApiBody({
-    schema: {
-      oneOf: [
-        { $ref: getSchemaPath(CreateTaskDto) },
-        { type: 'object', description: 'Shorthand: the payload of the default task type', additionalProperties: true },
-      ],
-    },
+    // anyOf, not oneOf: `{}` is both (an empty canonical body, or an empty shorthand payload), and means the same.
+    schema: { anyOf: [{ $ref: getSchemaPath(CreateTaskDto) }, SHORTHAND_TASK_BODY] },
     examples: {
       canonical: { value: { type: 'sleep', payload: { ms: 2000 }, priority: 5, maxAttempts: 3, timeoutMs: 60000 } },
       shorthand: { value: { name: 'Jean', number: '42' } },
@@ -167,6 +164,8 @@ export class TasksController {
     summary: 'List tasks, newest first',
     description: '`GET /tasks?status=running` lists the running tasks.',
   })
+  // Comma-separated (`explode: false`), as the contract says: an array reads as `status=a&status=b` by default.
+  @ApiQuery({ name: 'status', required: false, style: 'form', explode: false })
   @ApiOkResponse({ type: TaskPageDto })
   @ApiBadRequestResponse({
     type: ErrorDto,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional, OmitType } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { AdditionalProperties } from '../../http/swagger.js';
 import { CreateTaskDto } from '../../tasks/dto/create-task.dto.js';
 import { OVERLAP_POLICIES, SCHEDULE_NAME_PATTERN, SCHEDULE_NAME_RULE } from '../schedule.js';
 import type { OverlapPolicy } from '../schedule.js';
@@ -9,9 +10,11 @@ import type { OverlapPolicy } from '../schedule.js';
  * without `runAt` (each occurrence runs when it comes) or `key` (each occurrence has its own). Documents
  * the `task` field, which readCanonicalTask checks exactly as POST /tasks checks a canonical body.
  */
+@AdditionalProperties(false)
 export class ScheduleTaskDto extends OmitType(CreateTaskDto, ['runAt', 'key'] as const) {}
 
 /** POST /schedules. */
+@AdditionalProperties(false)
 export class CreateScheduleDto {
   @ApiProperty({ description: `Unique name: ${SCHEDULE_NAME_RULE}`, example: 'nightly-report' })
   @IsString()
@@ -61,6 +64,7 @@ export class CreateScheduleDto {
 export const SCHEDULE_FIELDS = ['name', 'cron', 'timezone', 'task', 'overlap', 'paused'] as const;
 
 /** PATCH /schedules/:name: any of the fields but the name; those given replace the stored ones. */
+@AdditionalProperties(false)
 export class UpdateScheduleDto extends OmitType(CreateScheduleDto, ['name', 'cron', 'task'] as const) {
   @ApiPropertyOptional({ description: 'Cron expression, as in POST /schedules', example: '*/15 * * * *' })
   cron?: string;

@@ -11,13 +11,13 @@ export class ScheduledTaskDto {
   @ApiProperty({ ...ANY_JSON_VALUE, example: { ms: 2000 } })
   payload!: unknown;
 
-  @ApiProperty({ minimum: -100, maximum: 100, example: 0 })
+  @ApiProperty({ type: 'integer', minimum: -100, maximum: 100, example: 0 })
   priority!: number;
 
-  @ApiProperty({ minimum: 1, maximum: 100, example: 3 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 3 })
   maxAttempts!: number;
 
-  @ApiProperty({ type: Number, nullable: true, example: 60000 })
+  @ApiProperty({ type: 'integer', nullable: true, example: 60000 })
   timeoutMs!: number | null;
 
   @ApiProperty({ example: 'default' })

@@ -1,4 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger';
+import { AdditionalProperties } from '../../http/swagger.js';
 import { ANY_JSON_VALUE } from './task.dto.js';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -13,6 +15,7 @@ const RUN_AT_MESSAGE = 'runAt must be an ISO-8601 date-time with Z or an offset,
  * The canonical body of POST /tasks. Every field is optional. A JSON object with none of these fields
  * is the shorthand of the original TaskSystem: it is the payload of the default task type.
  */
+@AdditionalProperties(false)
 export class CreateTaskDto {
   @ApiPropertyOptional({ description: 'Task type; default: DEFAULT_TASK_TYPE (demo)', example: 'sleep' })
   @IsOptional()
@@ -28,7 +31,7 @@ export class CreateTaskDto {
   @IsOptional()
   payload?: unknown;
 
-  @ApiPropertyOptional({ minimum: -100, maximum: 100, default: 0, description: 'Higher runs first' })
+  @ApiPropertyOptional({ type: 'integer', minimum: -100, maximum: 100, default: 0, description: 'Higher runs first' })
   @IsOptional()
   @IsInt()
   @Min(-100)
@@ -48,6 +51,7 @@ export class CreateTaskDto {
   runAt?: string;
 
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 1,
     maximum: 100,
     default: 3,
@@ -60,7 +64,7 @@ export class CreateTaskDto {
   maxAttempts?: number;
 
   @ApiPropertyOptional({
-    type: Number,
+    type: 'integer',
     minimum: 1,
     maximum: MAX_TIMEOUT_MS,
     nullable: true,
@@ -105,3 +109,22 @@ export const CANONICAL_FIELDS = [
   'queue',
   'key',
 ] as const;
+
+/**
+ * JSON Schema's `false`: no value is valid, so the property must be absent (generated types say `never`).
+ * Nest's SchemaObject type predates OpenAPI 3.1, where a schema may be a boolean.
+ */
+const ABSENT = false as unknown as SchemaObject;
+
+/**
+ * The shorthand body of POST /tasks, for the OpenAPI document: a JSON object with none of the canonical
+ * fields (each is `false`: present, it makes the body canonical), the payload of the default task type.
+ */
+export const SHORTHAND_TASK_BODY: SchemaObject = {
+  type: 'object',
+  title: 'Shorthand task body',
+  description:
+    'The shorthand of the original TaskSystem: a JSON object with none of the canonical fields is the payload of the default task type (DEFAULT_TASK_TYPE)',
+  properties: Object.fromEntries(CANONICAL_FIELDS.map((field) => [field, ABSENT])),
+  additionalProperties: true,
+};

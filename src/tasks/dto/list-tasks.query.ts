@@ -8,8 +8,10 @@ import { QUEUE_NAME, QUEUE_NAME_MESSAGE } from './create-task.dto.js';
 
 export class ListTasksQuery {
   @ApiPropertyOptional({
-    description: `One or several statuses, comma-separated: ${TASK_STATUSES.join(', ')}`,
-    example: 'queued,running',
+    enum: TASK_STATUSES,
+    isArray: true,
+    description: 'One or several statuses, comma-separated',
+    example: ['queued', 'running'],
   })
   @IsOptional()
   @Transform(({ value }: { value: unknown }) =>
@@ -32,7 +34,7 @@ export class ListTasksQuery {
   @Matches(QUEUE_NAME, { message: QUEUE_NAME_MESSAGE })
   queue?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -50,6 +52,7 @@ export const MAX_STOP_WAIT_MS = 30_000;
 
 export class StopTaskQuery {
   @ApiPropertyOptional({
+    type: 'integer',
     minimum: 0,
     maximum: MAX_STOP_WAIT_MS,
     default: 5000,

@@ -1,24 +1,33 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { ApiPropertyOptions } from '@nestjs/swagger';
+import { AdditionalProperties } from '../../http/swagger.js';
 import { TASK_STATUSES } from '../../task-store/task.js';
 import type { TaskStatus } from '../../task-store/task.js';
 import { ErrorDto } from '../../http/error.dto.js';
 
-/** "Any JSON value" in the OpenAPI document (a bare `type: object` would make clients refuse strings and arrays). */
-type JsonType = 'object' | 'array' | 'string' | 'number' | 'boolean';
-export const ANY_JSON_VALUE: { oneOf: { type: JsonType; items?: object }[]; nullable: true } = {
-  oneOf: [
-    { type: 'object' },
+/**
+ * "Any JSON value" in the OpenAPI document, null included. A bare `type: object` would make clients refuse
+ * strings and arrays, and an object without `additionalProperties` generates as an object with no keys.
+ */
+export const ANY_JSON_VALUE = {
+  anyOf: [
+    { type: 'object', additionalProperties: true },
     { type: 'array', items: {} },
     { type: 'string' },
     { type: 'number' },
     { type: 'boolean' },
+    { type: 'null' },
   ],
-  nullable: true,
-};
+} satisfies Pick<ApiPropertyOptions, 'anyOf'>;
 
+/** `{message, ...}`: a handler's thrown Error also gives its `name`; other details may follow. */
+@AdditionalProperties(true)
 export class TaskErrorDto {
   @ApiProperty({ example: 'stopped on request' })
   message!: string;
+
+  @ApiPropertyOptional({ description: 'The name of the Error the handler threw', example: 'TypeError' })
+  name?: string;
 }
 
 export class TaskProgressDto {
@@ -54,6 +63,7 @@ export class TaskDto {
   status!: TaskStatus;
 
   @ApiProperty({
+    type: 'integer',
     minimum: -100,
     maximum: 100,
     description: 'Higher runs first; equal priority runs in submission order',
@@ -64,14 +74,14 @@ export class TaskDto {
   @ApiProperty({ format: 'date-time', description: 'Not started before this instant' })
   runAt!: string;
 
-  @ApiProperty({ description: 'How many times a worker has started it', example: 0 })
+  @ApiProperty({ type: 'integer', minimum: 0, description: 'How many times a worker has started it', example: 0 })
   attempt!: number;
 
-  @ApiProperty({ minimum: 1, maximum: 100, example: 3 })
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100, example: 3 })
   maxAttempts!: number;
 
   @ApiProperty({
-    type: Number,
+    type: 'integer',
     nullable: true,
     description: 'An attempt running longer is aborted and counts as failed',
     example: null,
@@ -126,7 +136,12 @@ export class TaskPageDto {
 }
 
 export class TaskAttemptDto {
-  @ApiProperty({ example: 1, description: 'Counts from 1; starts again after POST /tasks/:id/retry' })
+  @ApiProperty({
+    type: 'integer',
+    minimum: 1,
+    example: 1,
+    description: 'Counts from 1; starts again after POST /tasks/:id/retry',
+  })
   attempt!: number;
 
   @ApiProperty({ example: 'web-1-4242-ab12/3', description: 'Replica and slot that ran it' })
@@ -151,11 +166,11 @@ export class TaskAttemptListDto {
 }
 
 export class TaskCountsDto {
-  @ApiProperty({ example: 12 }) queued!: number;
-  @ApiProperty({ example: 2 }) running!: number;
-  @ApiProperty({ example: 340 }) succeeded!: number;
-  @ApiProperty({ example: 3 }) failed!: number;
-  @ApiProperty({ example: 1 }) cancelled!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 12 }) queued!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 2 }) running!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 340 }) succeeded!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 3 }) failed!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 1 }) cancelled!: number;
 }
 
 export class TaskTypeDto {
