@@ -92,6 +92,29 @@ describe('running tasks', () => {
     expect(slots.length).toBeLessThanOrEqual(3);
   });
 
+  it.each([
+    ['bigint', /^could not store the result: Do not know how to serialize a BigInt$/],
+    [
+      'cycle',
+      /^could not store the result: Converting circular structure to JSON .* property 'self' closes the circle$/,
+    ],
+    ['throwing toJSON', /^could not store the result: this value refuses to be serialised$/],
+    [
+      'nul',
+      /^could not store the result: unsupported Unicode escape sequence \(\\u0000 cannot be converted to text\.\)$/,
+    ],
+  ])('fails a task whose result cannot be stored (%s) for good, saying why, and carries on', async (kind, message) => {
+    const id = await submit({ type: 'unstorable', payload: { kind }, maxAttempts: 3 });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    // Not retried: the handler did its work, and would only return the same value again.
+    expect(task).toMatchObject({ status: 'failed', attempt: 1, result: null });
+    expect(task.error?.message).toMatch(message);
+    const next = await submit({ type: 'sleep', payload: { ms: 1 } });
+    expect(await replica.waitForStatus(next, 'succeeded', 'failed', 'cancelled')).toMatchObject({
+      status: 'succeeded',
+    });
+  });
+
   it('exports what it did as Prometheus metrics', async () => {
     // What the first scrape sees (the queue depth is read at a replica's first scrape, then kept for 5 s):
     // one task held running, one queued for later.

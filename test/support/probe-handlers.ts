@@ -117,8 +117,33 @@ export class GateHandler implements Handler {
   }
 }
 
+/** What `unstorable` returns for each `payload.kind`: values a handler may return that cannot be stored. */
+export const UNSTORABLE_RESULTS: Record<string, () => unknown> = {
+  bigint: () => ({ total: 10n }),
+  cycle: () => {
+    const node: { name: string; self?: unknown } = { name: 'loop' };
+    node.self = node;
+    return node;
+  },
+  nul: () => ({ text: 'before\u0000after' }),
+  'throwing toJSON': () => ({
+    toJSON() {
+      throw new Error('this value refuses to be serialised');
+    },
+  }),
+};
+
+/** Returns a result that JSON.stringify or PostgreSQL's jsonb refuses, as `payload.kind` names it. */
+@Injectable()
+@TaskHandler({ type: 'unstorable' })
+export class UnstorableResultHandler implements Handler<{ kind: string }> {
+  run({ kind }: { kind: string }): Promise<unknown> {
+    return Promise.resolve(UNSTORABLE_RESULTS[kind]());
+  }
+}
+
 @Module({
-  providers: [ProbeEvents, ProbeHandler, StubbornHandler, GateHandler],
+  providers: [ProbeEvents, ProbeHandler, StubbornHandler, GateHandler, UnstorableResultHandler],
   exports: [ProbeEvents],
 })
 export class ProbeHandlersModule {}
