@@ -2,8 +2,8 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './data-source-options.js';
 
-/** Any fixed number; every TaskSystem process uses this one to take turns at migrating. */
-const MIGRATION_LOCK_KEY = 7_403_121_977;
+/** Any fixed number; every TaskSystem process uses this one to take turns at migrating (and tests, to hold it). */
+export const MIGRATION_LOCK_KEY = 7_403_121_977;
 
 /**
  * Applies pending migrations. Replicas that start together take turns through a session-level advisory
