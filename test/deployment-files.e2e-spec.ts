@@ -794,7 +794,9 @@ describe('deployment files, checked against the project', () => {
     });
 
     it('.dockerignore excluding the sources, or not excluding node_modules', () => {
-      expect(image(dockerfile, `${dockerignore}\nsrc/queue\n`).problems.join('\n')).toMatch(/src\/queue\/\S+\.ts/);
+      expect(image(dockerfile, `${dockerignore}\nsrc/task-store\n`).problems.join('\n')).toMatch(
+        /src\/task-store\/\S+\.ts/,
+      );
       expect(image(dockerfile, dockerignore.replace(/^node_modules$/m, '')).problems.join('\n')).toMatch(
         /node_modules/,
       );
