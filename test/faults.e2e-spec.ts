@@ -8,6 +8,7 @@ import type { ServiceProcess } from './support/service-process.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { TaskOutcomeWriter } from '../src/worker/task-outcome.writer.js';
+import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { startTestApp } from './support/test-app.js';
 import { waitFor } from './support/wait-for.js';
 
@@ -152,23 +153,20 @@ describe('faults', () => {
   });
 
   it('refuses the outcome of an attempt whose task was taken over meanwhile (fencing)', async () => {
-    // A long lease: this replica's heartbeat will not notice the takeover before its handler ends.
-    const app = await startTestApp(database.url, { LEASE_MS: '60000' });
+    // A day-long lease: the heartbeat (every 8 h) never notices the takeover, so only the write's fence can.
+    const app = await startTestApp(database.url, { LEASE_MS: '86400000' }, [ProbeHandlersModule]);
     try {
-      const id = (
-        await app.http
-          .post('/tasks')
-          .send({ type: 'sleep', payload: { ms: 800 } })
-          .expect(201)
-      ).body.id as string;
+      const id = (await app.http.post('/tasks').send({ type: 'gate' }).expect(201)).body.id as string;
       await app.waitForStatus(id, 'running');
-      // Another holder takes the task over, as lease recovery and a claim elsewhere would.
+      // Another holder takes the task over, as lease recovery and a claim elsewhere would, while the handler
+      // waits at its gate: it cannot have ended first, however slow the machine.
       await database.query(`UPDATE tasks SET worker_id = 'elsewhere/1', attempt = attempt + 1 WHERE id = $1`, [id]);
       const dropped = new RegExp(`task ${id}: attempt 1 is no longer held`);
       const logged: string[] = [];
       const logger = app.app.get(TaskOutcomeWriter)['logger'] as { warn: (message: string) => void };
       const warn = logger.warn.bind(logger);
       logger.warn = (message: string) => (logged.push(message), warn(message));
+      app.app.get(ProbeEvents).openGate(id, { late: true });
       await waitFor('the late outcome to be refused', () => logged.some((line) => dropped.test(line)));
       expect(await taskRow(id)).toMatchObject({ status: 'running', attempt: 2, workerId: 'elsewhere/1', result: null });
     } finally {
@@ -203,10 +201,14 @@ describe('faults', () => {
       ).body as Task;
       const done = await app.waitForStatus(created.id, 'succeeded', 'failed');
       expect(done.attempt).toBe(2);
-      // The first attempt failed right after it was created; the retry was due 500-1000 ms later.
-      const retryDelay = Date.parse(String(done.runAt)) - Date.parse(String(created.createdAt));
+      // The statement that recorded the first attempt's end set the retry's runAt: the difference is the
+      // delay it chose, between half and all of RETRY_BASE_MS for a first retry, whatever the machine's speed.
+      const [first] = (await app.http.get(`/tasks/${created.id}/attempts`).expect(200)).body.attempts as {
+        finishedAt: string;
+      }[];
+      const retryDelay = Date.parse(String(done.runAt)) - Date.parse(first.finishedAt);
       expect(retryDelay).toBeGreaterThanOrEqual(500);
-      expect(retryDelay).toBeLessThan(1000 + 2000);
+      expect(retryDelay).toBeLessThanOrEqual(1000);
       expect(Date.parse(String(done.startedAt))).toBeGreaterThanOrEqual(Date.parse(String(done.runAt)));
     } finally {
       await app.close();

@@ -4,9 +4,19 @@ import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
 import type { TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
 
-const overlapTasks = (queue: string, count: number, ms = 30): object[] =>
-  Array.from({ length: count }, () => ({ type: 'overlap', queue, payload: { ms } }));
+const overlapTasks = (queue: string, count: number): object[] =>
+  Array.from({ length: count }, () => ({ type: 'overlap', queue }));
+
+/** Lets the tasks of `queue` end as they start, until all of these have succeeded. */
+async function releaseUntilDone(replica: TestApp, queue: string, tasks: Task[]): Promise<void> {
+  await waitFor(`every task of queue ${queue} to succeed`, async () => {
+    overlap.release(queue);
+    const now = await Promise.all(tasks.map((task) => replica.task(task.id)));
+    return now.every((task) => task.status === 'succeeded');
+  });
+}
 
 describe('named queues', () => {
   let database: TestDatabase;
@@ -29,6 +39,9 @@ describe('named queues', () => {
   });
 
   beforeEach(() => overlap.reset());
+
+  const submit = async (body: object): Promise<Task> =>
+    (await api.http.post('/tasks').send(body).expect(201)).body as Task;
 
   it('puts a task in the queue it names, `default` otherwise, and refuses a bad name with 400', async () => {
     const named = await api.http
@@ -61,30 +74,15 @@ describe('named queues', () => {
   });
 
   it('claims nothing from a paused queue, leaves its running tasks alone, and claims again once resumed', async () => {
-    const running = (
-      await api.http
-        .post('/tasks')
-        .send({ type: 'sleep', payload: { ms: 60_000 }, queue: 'pausable' })
-        .expect(201)
-    ).body as Task;
+    const running = await submit({ type: 'sleep', payload: { ms: 60_000 }, queue: 'pausable' });
     await api.waitForStatus(running.id, 'running');
     const paused = await api.http.post('/queues/pausable/pause').expect(200);
     expect(paused.body).toMatchObject({ name: 'pausable', paused: true, concurrency: null, counts: { running: 1 } });
 
-    const waiting = (
-      await api.http
-        .post('/tasks')
-        .send({ type: 'sleep', payload: { ms: 1 }, queue: 'pausable' })
-        .expect(201)
-    ).body as Task;
-    // Submitted after it, in another queue: once this one has run, every replica has claimed since `waiting`
-    // was queued, and none took it.
-    const later = (
-      await api.http
-        .post('/tasks')
-        .send({ type: 'sleep', payload: { ms: 1 } })
-        .expect(201)
-    ).body as Task;
+    const waiting = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'pausable' });
+    // Submitted after it, in another queue: the claim that takes this one came after `waiting` was queued,
+    // and would have taken `waiting` (older) first had the pause not held.
+    const later = await submit({ type: 'sleep', payload: { ms: 1 } });
     await api.waitForStatus(later.id, 'succeeded');
     expect((await api.task(waiting.id)).status).toBe('queued');
     expect((await api.task(running.id)).status).toBe('running');
@@ -95,19 +93,27 @@ describe('named queues', () => {
     await api.http.delete(`/tasks/${running.id}`).expect(200);
   });
 
-  it('never runs more tasks of a queue than its cluster-wide limit, with three replicas claiming at once', async () => {
+  it('never runs more tasks of a queue than its cluster-wide limit, with three replicas claiming', async () => {
     const limited = await api.http.put('/queues/limited').send({ concurrency: 2 }).expect(200);
     expect(limited.body).toMatchObject({ name: 'limited', concurrency: 2 });
     const { tasks } = (
       await api.http
         .post('/tasks/batch')
-        .send({ tasks: overlapTasks('limited', 50) })
+        .send({ tasks: overlapTasks('limited', 6) })
         .expect(201)
     ).body as { tasks: Task[] };
-    const done = await Promise.all(tasks.map((task) => api.waitForStatus(task.id, 'succeeded')));
-    // Three replicas could run three at once; two did, on two replicas, and never three.
+    // Two fill the limit and hold their slots, on two replicas (one slot each); the third replica is free.
+    await waitFor('two tasks of the queue to run', () => overlap.runningIn('limited') === 2);
+    const running = (await api.http.get('/tasks?status=running&queue=limited').expect(200)).body.tasks as Task[];
+    expect(new Set(running.map((task) => task.workerId?.split('/')[0])).size).toBe(2);
+    // The free replica is the only one that can take a task of another queue submitted now: the claim that
+    // takes it came after the limited queue's tasks were due, and passed them over.
+    const other = await submit({ type: 'sleep', payload: { ms: 1 } });
+    await api.waitForStatus(other.id, 'succeeded');
+    expect(overlap.runningIn('limited')).toBe(2);
+    // Then each place the queue frees goes to its next task, and never a third at once.
+    await releaseUntilDone(api, 'limited', tasks);
     expect(overlap.most.get('limited')).toBe(2);
-    expect(new Set(done.map((task) => task.workerId?.split('/')[0])).size).toBeGreaterThan(1);
   });
 
   it('refuses a bad limit with 400, and lifts a limit with null', async () => {
@@ -136,12 +142,21 @@ describe('WORKER_QUEUES', () => {
       const { tasks } = (
         await replica.http
           .post('/tasks/batch')
-          .send({ tasks: [...overlapTasks('own', 4), ...overlapTasks('shared', 8, 50)] })
+          .send({ tasks: [...overlapTasks('own', 4), ...overlapTasks('shared', 8)] })
           .expect(201)
       ).body as { tasks: Task[] };
-      await Promise.all(tasks.map((task) => replica.waitForStatus(task.id, 'succeeded')));
+      const inQueue = (queue: string): Task[] => tasks.filter((task) => task.queue === queue);
+      // Five slots, at most one of them for `own` (its limit here): `shared`, without one, runs four or more.
+      await waitFor('every slot to be taken', () => overlap.runningIn('own') + overlap.runningIn('shared') === 5);
+      expect(overlap.runningIn('shared')).toBeGreaterThanOrEqual(4);
+      // Each shared task that ends frees a slot, claimed again while `own` tasks wait: one of those gets a
+      // slot, and never a second.
+      await releaseUntilDone(replica, 'shared', inQueue('shared'));
+      await waitFor('an own task to hold a slot', () => overlap.runningIn('own') === 1);
+      const own = await Promise.all(inQueue('own').map((task) => replica.task(task.id)));
+      expect(own.map((task) => task.status).sort()).toEqual(['queued', 'queued', 'queued', 'running']);
+      await releaseUntilDone(replica, 'own', inQueue('own'));
       expect(overlap.most.get('own')).toBe(1);
-      expect(overlap.most.get('shared')).toBeGreaterThan(1);
       expect((await replica.task(elsewhere.id)).status).toBe('queued');
     } finally {
       await replica.close();

@@ -4,7 +4,7 @@ import type { OpenEventStream, ServerSentEvent } from './support/event-stream.js
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
-import { waitFor } from './support/wait-for.js';
+import { settlesWithin, waitFor } from './support/wait-for.js';
 import type { TestApp } from './support/test-app.js';
 
 const taskEvent =
@@ -160,9 +160,15 @@ describe('the task event stream', () => {
   it('ends its streams when the replica shuts down, so shutdown does not wait for them', async () => {
     const leaving = await startTestApp(database.url, { WORKER_ENABLED: 'false' });
     const open = await openEventStream(leaving.app);
-    await open.waitForEvent('the opening resync', (event) => event.event === 'resync');
-    await leaving.close();
-    open.close();
+    try {
+      await open.waitForEvent('the opening resync', (event) => event.event === 'resync');
+      const closing = leaving.close();
+      // The client sees its stream end, from the server's side, while shutdown goes on; then shutdown ends.
+      await waitFor('the replica to end the open stream as it shuts down', () => open.endedByServer());
+      await settlesWithin('the replica to finish shutting down', closing);
+    } finally {
+      open.close(); // a replica that waited for the stream can now finish, if the test failed
+    }
   });
 });
 

@@ -3,6 +3,7 @@ import type { TestDatabase } from './support/test-database.js';
 import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { startTestApp } from './support/test-app.js';
 import type { TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
 
 /** Tasks run in worker slots and end with the outcome the contract describes. */
 describe('running tasks', () => {
@@ -64,10 +65,25 @@ describe('running tasks', () => {
     expect(Date.parse(task.startedAt as unknown as string)).toBeGreaterThanOrEqual(runAt.getTime());
   });
 
-  it('never runs more handlers at once than WORKER_CONCURRENCY', async () => {
+  it('never runs more handlers at once than WORKER_CONCURRENCY, and claims no more tasks than it can run', async () => {
     const probes = replica.app.get(ProbeEvents);
-    const ids = await Promise.all(Array.from({ length: 9 }, () => submit({ type: 'count', payload: { ms: 100 } })));
-    for (const id of ids) await replica.waitForStatus(id, 'succeeded');
+    const ids = await Promise.all(Array.from({ length: 9 }, () => submit({ type: 'gate' })));
+    // Held at their gates, three fill the slots; the other six can only wait in the queue.
+    await waitFor('three handlers to run at once', () => probes.active === 3);
+    const statuses = await database.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM tasks WHERE id = ANY($1) GROUP BY status ORDER BY status`,
+      [ids],
+    );
+    expect(statuses).toEqual([
+      { status: 'queued', n: 6 },
+      { status: 'running', n: 3 },
+    ]);
+    // Let each one go as soon as it runs: every freed slot is taken by the next task, never more.
+    await waitFor('all nine to succeed', async () => {
+      probes.openAllGates();
+      const tasks = await Promise.all(ids.map((id) => replica.task(id)));
+      return tasks.every((task) => task.status === 'succeeded');
+    });
     expect(probes.mostActive).toBe(3);
     const slots = await database.query<{ worker_id: string }>(
       `SELECT DISTINCT worker_id FROM tasks WHERE id = ANY($1)`,
@@ -76,23 +92,73 @@ describe('running tasks', () => {
     expect(slots.length).toBeLessThanOrEqual(3);
   });
 
+  it.each([
+    ['bigint', /^could not store the result: Do not know how to serialize a BigInt$/],
+    [
+      'cycle',
+      /^could not store the result: Converting circular structure to JSON .* property 'self' closes the circle$/,
+    ],
+    ['throwing toJSON', /^could not store the result: this value refuses to be serialised$/],
+    [
+      'nul',
+      /^could not store the result: unsupported Unicode escape sequence \(\\u0000 cannot be converted to text\.\)$/,
+    ],
+  ])('fails a task whose result cannot be stored (%s) for good, saying why, and carries on', async (kind, message) => {
+    const id = await submit({ type: 'unstorable', payload: { kind }, maxAttempts: 3 });
+    const task = await replica.waitForStatus(id, 'succeeded', 'failed', 'cancelled');
+    // Not retried: the handler did its work, and would only return the same value again.
+    expect(task).toMatchObject({ status: 'failed', attempt: 1, result: null });
+    expect(task.error?.message).toMatch(message);
+    const next = await submit({ type: 'sleep', payload: { ms: 1 } });
+    expect(await replica.waitForStatus(next, 'succeeded', 'failed', 'cancelled')).toMatchObject({
+      status: 'succeeded',
+    });
+  });
+
   it('exports what it did as Prometheus metrics', async () => {
+    // What the first scrape sees (the queue depth is read at a replica's first scrape, then kept for 5 s):
+    // one task held running, one queued for later.
+    const held = await submit({ type: 'probe' });
+    await replica.waitForStatus(held, 'running');
+    const later = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: '2999-01-01T00:00:00Z' });
+    const before = await scrapeMetrics();
+    expect(before.contentType).toMatch(/^text\/plain; version=0.0.4/);
+    expect(before.value('tasksystem_tasks_running')).toBe(1);
+    expect(before.value('tasksystem_queue_depth{status="running"}')).toBe(1);
+    expect(before.value('tasksystem_queue_depth{status="queued"}')).toBe(1);
+    expect(before.text).toMatch(/^process_cpu_user_seconds_total /m);
+
+    // A task that fails once, then succeeds: what it adds to the counters is known exactly.
     const id = await submit({ type: 'fail', payload: { times: 1 }, maxAttempts: 2 });
     await replica.waitForStatus(id, 'succeeded');
-    const response = await replica.http.get('/metrics').expect(200);
-    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0.0.4/);
-    const value = (line: string): number =>
-      Number(new RegExp(`^${line.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(response.text)?.[1]);
-    expect(value('tasksystem_tasks_submitted_total{type="fail"}')).toBeGreaterThanOrEqual(1);
-    expect(value('tasksystem_tasks_finished_total{type="fail",status="queued"}')).toBeGreaterThanOrEqual(1);
-    expect(value('tasksystem_tasks_finished_total{type="fail",status="succeeded"}')).toBeGreaterThanOrEqual(1);
-    expect(value('tasksystem_tasks_finished_total{type="sleep",status="succeeded"}')).toBeGreaterThanOrEqual(1);
-    expect(
-      value('tasksystem_task_attempt_duration_seconds_count{type="sleep",status="succeeded"}'),
-    ).toBeGreaterThanOrEqual(1);
-    expect(value('tasksystem_claim_duration_seconds_count')).toBeGreaterThanOrEqual(1);
-    expect(value('tasksystem_queue_depth{status="queued"}')).toBeGreaterThanOrEqual(0);
-    expect(value('tasksystem_tasks_running')).toBeGreaterThanOrEqual(0);
-    expect(response.text).toMatch(/^process_cpu_user_seconds_total /m);
+    const succeeded = 'tasksystem_tasks_finished_total{type="fail",status="succeeded"}';
+    const after = await waitFor('the success to be counted', async () => {
+      const metrics = await scrapeMetrics();
+      return metrics.value(succeeded) > before.value(succeeded) ? metrics : undefined;
+    });
+    const added = (line: string): number => after.value(line) - before.value(line);
+    expect(added('tasksystem_tasks_submitted_total{type="fail"}')).toBe(1);
+    expect(added('tasksystem_tasks_finished_total{type="fail",status="queued"}')).toBe(1);
+    expect(added(succeeded)).toBe(1);
+    expect(added('tasksystem_task_attempt_duration_seconds_count{type="fail",status="queued"}')).toBe(1);
+    expect(added('tasksystem_task_attempt_duration_seconds_count{type="fail",status="succeeded"}')).toBe(1);
+    // A claim for each attempt, and any number of empty ones from the poll timer.
+    expect(added('tasksystem_claim_duration_seconds_count')).toBeGreaterThanOrEqual(2);
+    expect(after.value('tasksystem_tasks_running')).toBe(1);
+
+    await replica.http.delete(`/tasks/${held}`).expect(200);
+    await replica.http.delete(`/tasks/${later}`).expect(200);
   });
+
+  /** GET /metrics, with the value of each sample line; a labelled counter never incremented is 0, as in Prometheus. */
+  async function scrapeMetrics() {
+    const response = await replica.http.get('/metrics').expect(200);
+    const samples = new Map<string, number>();
+    for (const [, name, value] of response.text.matchAll(/^([^#\s][^ ]*) (\S+)$/gm)) samples.set(name, Number(value));
+    return {
+      contentType: response.headers['content-type'],
+      text: response.text,
+      value: (line: string): number => samples.get(line) ?? 0,
+    };
+  }
 });

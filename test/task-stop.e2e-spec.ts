@@ -1,4 +1,7 @@
+import type { Task } from '../src/task-store/task.js';
+import { TaskNotificationsService } from '../src/task-store/task-notifications.service.js';
 import { TaskAbortReason } from '../src/worker/task-abort-reason.js';
+import { holdNextClaim } from './support/held-claim.js';
 import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { createTestDatabase } from './support/test-database.js';
 import { waitFor } from './support/wait-for.js';
@@ -8,9 +11,9 @@ import type { TestApp } from './support/test-app.js';
 
 /**
  * Stopping tasks, with two replicas on one database: `api` serves HTTP only (no worker), `worker` runs
- * the tasks. A stop sent to `api` must reach the handler running on `worker`. The worker's lease is long
- * (its heartbeat re-reads stop requests only every 20 s), so a stop that arrives within a test's wait
- * came through LISTEN/NOTIFY.
+ * the tasks. A stop sent to `api` must reach the handler running on `worker`. The worker's lease is a day
+ * long, so its heartbeat, which also re-reads stop requests, comes every 8 hours: every stop that arrives
+ * in these tests came through LISTEN/NOTIFY, however long it took.
  */
 describe('stopping tasks', () => {
   let database: TestDatabase;
@@ -26,7 +29,7 @@ describe('stopping tasks', () => {
       // Retries wait a minute, so a failed attempt stays queued long enough to be stopped there.
       {
         WORKER_CONCURRENCY: '2',
-        LEASE_MS: '60000',
+        LEASE_MS: '86400000',
         CANCEL_GRACE_MS: '300',
         RETRY_BASE_MS: '60000',
         RETRY_MAX_MS: '60000',
@@ -51,12 +54,32 @@ describe('stopping tasks', () => {
     return id;
   };
 
-  it('cancels a queued task at once, and it never starts', async () => {
-    const stopped = await submit({
-      type: 'sleep',
-      payload: { ms: 1 },
-      runAt: new Date(Date.now() + 800).toISOString(),
+  /**
+   * Makes a cancelled task due, then runs a task submitted after it: had the cancelled one been claimable,
+   * the claim that takes the later one (oldest first) would have taken it no later. It must still be untouched.
+   */
+  const expectNeverClaimed = async (id: string, attempt: number): Promise<void> => {
+    await database.query('UPDATE tasks SET run_at = now() WHERE id = $1', [id]);
+    const later = await submit({ type: 'sleep', payload: { ms: 1 } });
+    await api.waitForStatus(later, 'succeeded');
+    expect(await api.task(id)).toMatchObject({ status: 'cancelled', attempt });
+  };
+
+  /** Resolves when the worker's LISTEN connection has delivered a stop for this task. */
+  const stopHeardBy = (replica: TestApp, taskId: string): Promise<void> => {
+    const notifications = replica.app.get(TaskNotificationsService);
+    return new Promise((resolve) => {
+      const listener = (id: string): void => {
+        if (id !== taskId) return;
+        notifications.off('stop', listener);
+        resolve();
+      };
+      notifications.on('stop', listener);
     });
+  };
+
+  it('cancels a queued task at once, and it never starts', async () => {
+    const stopped = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: '2100-01-01T00:00:00Z' });
     const response = await api.http.delete(`/tasks/${stopped}`).expect(200);
     expect(response.body).toMatchObject({
       id: stopped,
@@ -67,17 +90,14 @@ describe('stopping tasks', () => {
     });
     expect(response.body.cancelRequestedAt).not.toBeNull();
     expect(response.body.finishedAt).not.toBeNull();
-
-    // A task due after it has run: had the cancelled one been claimable, it would have started first.
-    const later = await submit({ type: 'sleep', payload: { ms: 1 }, runAt: new Date(Date.now() + 900).toISOString() });
-    await api.waitForStatus(later, 'succeeded');
-    expect(await api.task(stopped)).toMatchObject({ status: 'cancelled', attempt: 0, startedAt: null, workerId: null });
+    await expectNeverClaimed(stopped, 0);
+    expect(await api.task(stopped)).toMatchObject({ startedAt: null, workerId: null });
   });
 
-  it('stops a task running on another replica within a second: its handler is aborted and the DELETE answers 200 cancelled', async () => {
+  it('stops a task running on another replica through LISTEN/NOTIFY: its handler is aborted and the DELETE answers 200 cancelled', async () => {
     const id = await startProbe();
     const abortReason = probes.nextAbort(id);
-    const response = await api.http.delete(`/tasks/${id}?wait=1000`).expect(200);
+    const response = await api.http.delete(`/tasks/${id}?wait=30000`).expect(200);
     expect(response.body).toMatchObject({ id, status: 'cancelled', error: { message: 'stopped on request' } });
     expect(response.body.workerId).toMatch(new RegExp(`^${worker.config.replicaId}/`));
     expect(response.body.cancelRequestedAt).not.toBeNull();
@@ -86,11 +106,47 @@ describe('stopping tasks', () => {
     expect((reason as TaskAbortReason).kind).toBe('stop');
   });
 
-  it('stops a task asked to stop the moment it was submitted, whether or not its claim got there first', async () => {
-    for (let i = 0; i < 10; i++) {
+  // A stop sent the moment a task was submitted meets its claim in one of two orders; each is forced here.
+  it('stops a task asked to stop before its claim: cancelled in the queue, never started', async () => {
+    const claim = holdNextClaim(worker.app, 'before');
+    try {
+      await claim.held; // the worker is in a claim round, held before its statement: it claims nothing meanwhile
       const id = await submit({ type: 'probe' });
-      const response = await api.http.delete(`/tasks/${id}?wait=2000`).expect(200);
-      expect(response.body).toMatchObject({ id, status: 'cancelled' });
+      const response = await api.http.delete(`/tasks/${id}`).expect(200);
+      expect(response.body).toMatchObject({
+        id,
+        status: 'cancelled',
+        attempt: 0,
+        error: { message: 'stopped on request before it started' },
+      });
+      const claimed = await claim.release();
+      expect(claimed.map((task) => task.id)).not.toContain(id);
+      expect(await api.task(id)).toMatchObject({ status: 'cancelled', attempt: 0, startedAt: null, workerId: null });
+    } finally {
+      void claim.release();
+    }
+  });
+
+  it('stops a task whose stop overtook its claim: the worker remembers the stop and aborts the handler as it starts', async () => {
+    const overtaken = (task: Task): boolean => (task.payload as { label?: string } | null)?.label === 'overtaken';
+    const claim = holdNextClaim(worker.app, { after: overtaken });
+    try {
+      const id = await submit({ type: 'probe', payload: { label: 'overtaken' } });
+      await claim.held; // committed: the task is running in the database, and the worker has not heard yet
+      const stopHeard = stopHeardBy(worker, id);
+      const answer = api.http.delete(`/tasks/${id}?wait=30000`).then((response) => response);
+      await stopHeard; // the stop of a task the worker does not run (yet)
+      expect(probes.aborted.has(id)).toBe(false);
+      await claim.release();
+      // The claim's reply starts the handler and the remembered stop aborts it there and then, in this turn
+      // of the event loop: no other notification is coming, and the next heartbeat is hours away.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(probes.aborted.get(id)).toMatchObject({ kind: 'stop', message: 'stopped on request' });
+      const response = await answer;
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ id, status: 'cancelled', attempt: 1 });
+    } finally {
+      void claim.release();
     }
   });
 
@@ -108,10 +164,7 @@ describe('stopping tasks', () => {
       error: { message: 'stopped on request before it started' },
     });
     // Its retry time passing changes nothing: a cancelled task is never claimed.
-    await database.query('UPDATE tasks SET run_at = now() WHERE id = $1', [id]);
-    const later = await submit({ type: 'sleep', payload: { ms: 1 } });
-    await api.waitForStatus(later, 'succeeded');
-    expect(await api.task(id)).toMatchObject({ status: 'cancelled', attempt: 1 });
+    await expectNeverClaimed(id, 1);
   });
 
   it('answers 202 with cancelRequestedAt when the task has not stopped within ?wait=, and it still stops later', async () => {

@@ -35,6 +35,16 @@ export function isUnstorableJson(error: unknown): boolean {
   return code === '22P05' || (code === '22P02' && typeof message === 'string' && /json/i.test(message));
 }
 
+/**
+ * True when PostgreSQL refused a value itself rather than the statement or the connection: class 22 (data
+ * exception: \u0000 or an unpaired surrogate in JSON, a number out of range) or class 54 (program limit
+ * exceeded: a jsonb too large). Sending the same value again would fail the same way.
+ */
+export function isRefusedValue(error: unknown): boolean {
+  const { code } = asDriverError(error);
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('54'));
+}
+
 /** True when a unique index refused a row (23505). TypeORM wraps the driver's error, keeping its code. */
 export function isUniqueViolation(error: unknown): boolean {
   const { code } = asDriverError(error);

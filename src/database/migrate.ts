@@ -5,8 +5,8 @@ import { clientConfigOf } from './connection-config.js';
 import { dataSourceOptions, MIGRATIONS_TABLE, poolSettings } from './data-source-options.js';
 import { MIGRATIONS } from './migrations/index.js';
 
-/** Any fixed number; every TaskSystem process uses this one to take turns at migrating. */
-const MIGRATION_LOCK_KEY = 7_403_121_977;
+/** Any fixed number; every TaskSystem process uses this one to take turns at migrating (and tests, to hold it). */
+export const MIGRATION_LOCK_KEY = 7_403_121_977;
 
 /**
  * Applies TaskSystem's pending migrations to the database of `target`: a URL, or a DataSource (a host

@@ -11,7 +11,7 @@ import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
  * stops JavaScript at once, but a thread inside a native call ends only when that call returns; past this,
  * the attempt is abandoned like an inline handler that ignores its signal.
  */
-const TERMINATE_TIMEOUT_MS = 2_000;
+export const TERMINATE_TIMEOUT_MS = 2_000;
 
 export interface RunAttemptOptions {
   /** How long an aborted handler has to end (CANCEL_GRACE_MS). */

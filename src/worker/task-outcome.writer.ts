@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
+import { isDatabaseUnavailable, isRefusedValue } from '../database/database-errors.js';
 import type { Task, TaskError } from '../task-store/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
@@ -62,16 +62,30 @@ export class TaskOutcomeWriter {
     const { held, signal } = attempt;
     if (attempt.abortKind === 'shutdown') return this.tasks.release(held);
     if (attempt.abortKind === 'timeout') {
-      return this.fail(attempt, toTaskError(signal.reason), outcome.ok ? false : outcome.abandoned);
+      return this.failUnlessAbandoned(attempt, toTaskError(signal.reason), outcome.ok ? false : outcome.abandoned);
     }
-    if (!outcome.ok) return this.fail(attempt, toTaskError(outcome.error), outcome.abandoned);
+    if (!outcome.ok) return this.failUnlessAbandoned(attempt, toTaskError(outcome.error), outcome.abandoned);
+    return this.succeed(attempt, outcome.value);
+  }
+
+  /**
+   * Stores a handler's result. One that cannot be stored — JSON.stringify throws (a BigInt, a cycle, a toJSON
+   * that throws, nesting too deep) or PostgreSQL refuses the value (\u0000, a jsonb too large) — fails the
+   * task for good, saying why: its handler has done its work, and running it again would redo that work
+   * only to return the same value. A retry stays one `POST /tasks/:id/retry` away once the handler is fixed.
+   */
+  private async succeed(attempt: RunningAttempt, value: unknown): Promise<Task | undefined> {
+    let resultJson: string;
     try {
-      // JSON.stringify throws a TypeError for a BigInt or a cycle; jsonb refuses text with \u0000.
-      const resultJson = JSON.stringify(outcome.value ?? null) ?? 'null';
-      return await this.outcomes.write({ held, ok: true, resultJson });
+      resultJson = JSON.stringify(value ?? null) ?? 'null'; // undefined for a function or a symbol: no result
     } catch (error) {
-      if ((error as Error)?.name !== 'TypeError' && !isUnstorableJson(error)) throw error;
-      return this.fail(attempt, { message: `could not store the result: ${(error as Error).message}` }, false);
+      return this.fail(attempt, unstorableResult(error), true);
+    }
+    try {
+      return await this.outcomes.write({ held: attempt.held, ok: true, resultJson });
+    } catch (error) {
+      if (!isRefusedValue(error)) throw error;
+      return this.fail(attempt, unstorableResult(error), true);
     }
   }
 
@@ -79,15 +93,24 @@ export class TaskOutcomeWriter {
    * An abandoned attempt may still be running in this process: retrying it could run the task twice at
    * once, so it fails for good instead (a stop still turns it `cancelled`).
    */
-  private fail(attempt: RunningAttempt, error: TaskError, abandoned: boolean): Promise<Task | undefined> {
-    if (abandoned)
-      error = { ...error, message: `${error.message}; the handler ignored its abort signal, so it is not retried` };
+  private failUnlessAbandoned(
+    attempt: RunningAttempt,
+    error: TaskError,
+    abandoned: boolean,
+  ): Promise<Task | undefined> {
+    if (!abandoned) return this.fail(attempt, error, false);
+    const message = `${error.message}; the handler ignored its abort signal, so it is not retried`;
+    return this.fail(attempt, { ...error, message }, true);
+  }
+
+  /** Fails the attempt: the task is retried after a backoff while attempts remain, unless `doNotRetry`. */
+  private fail(attempt: RunningAttempt, error: TaskError, doNotRetry: boolean): Promise<Task | undefined> {
     return this.outcomes.write({
       held: attempt.held,
       ok: false,
       errorJson: JSON.stringify(error),
       retryDelayMs: retryDelayMs(attempt.task.attempt, this.config.retryBaseMs, this.config.retryMaxMs),
-      doNotRetry: abandoned,
+      doNotRetry,
     });
   }
 
@@ -104,6 +127,16 @@ export class TaskOutcomeWriter {
       }
     }
   }
+}
+
+/**
+ * The error of a result that could not be stored, on one line: V8 spreads a cycle's path over several, and
+ * PostgreSQL's detail names the culprit (`\u0000 cannot be converted to text.`).
+ */
+function unstorableResult(error: unknown): TaskError {
+  const { message, detail } = error as { message?: unknown; detail?: unknown };
+  const why = `${String(message)}${typeof detail === 'string' && detail ? ` (${detail})` : ''}`;
+  return { message: `could not store the result: ${why.replace(/\s*\n\s*/g, ' ')}` };
 }
 
 function toTaskError(error: unknown): TaskError {

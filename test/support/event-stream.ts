@@ -12,6 +12,8 @@ export interface OpenEventStream {
   contentType: string | null;
   /** Every event received so far, in order. */
   events: ServerSentEvent[];
+  /** True once the server has ended the stream (not this client, by close()). */
+  endedByServer(): boolean;
   /** Waits for an event that matches, received at any time since the stream opened. */
   waitForEvent(description: string, matches: (event: ServerSentEvent) => boolean): Promise<ServerSentEvent>;
   close(): void;
@@ -34,12 +36,19 @@ export async function openEventStream(
   const abort = new AbortController();
   const response = await fetch(`${baseUrl(app)}/tasks/events`, { headers, signal: abort.signal });
   const events: ServerSentEvent[] = [];
-  if (response.ok && response.body) void readEvents(response.body, events).catch(() => undefined);
-  else await response.body?.cancel();
+  let endedByServer = false;
+  if (response.ok && response.body) {
+    // Reading ends without an error only when the server ends the body; close() makes it throw instead.
+    void readEvents(response.body, events).then(
+      () => (endedByServer = true),
+      () => undefined,
+    );
+  } else await response.body?.cancel();
   return {
     status: response.status,
     contentType: response.headers.get('content-type'),
     events,
+    endedByServer: () => endedByServer,
     waitForEvent: (description, matches) =>
       waitFor(`event stream: ${description}`, () => events.find(matches), { timeoutMs: 10_000 }),
     close: () => abort.abort(),

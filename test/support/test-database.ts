@@ -40,9 +40,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
+/** A migrated database of its own, or with `empty`, one without any table, as a new deployment finds it. */
+export async function createTestDatabase({ empty = false }: { empty?: boolean } = {}): Promise<TestDatabase> {
   const name = `tasksystem_test_${randomBytes(6).toString('hex')}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${templateDatabase()}`));
+  const template = empty ? 'template0' : templateDatabase();
+  await withAdminClient((client) => client.query(`CREATE DATABASE ${name} TEMPLATE ${template}`));
   const url = databaseUrl(serverUrl(), name);
   const pool = new pg.Pool({ connectionString: url, max: 2 });
   // pool.end() resolves before its connections have closed, so drop()'s DROP ... WITH (FORCE) can reach one

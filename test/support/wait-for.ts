@@ -24,3 +24,27 @@ export async function waitFor<T>(
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }
+
+/**
+ * Awaits `promise`, but fails with a description of what never happened if it has not settled within
+ * `timeoutMs`: a hang then fails its test with a message, instead of by Jest's timeout, which names nothing.
+ * A deadline for hangs, as generous as waitFor's, not a claim about speed.
+ */
+export async function settlesWithin<T>(
+  description: string,
+  promise: Promise<T>,
+  { timeoutMs = 15_000 }: { timeoutMs?: number } = {},
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for: ${description}`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

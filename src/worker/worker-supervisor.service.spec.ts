@@ -1,0 +1,201 @@
+import { EventEmitter } from 'node:events';
+import { jest } from '@jest/globals';
+import { Logger } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import { loadConfig } from '../config/app-config.js';
+import type { TaskMetrics } from '../metrics/task-metrics.js';
+import type { Task } from '../task-store/task.js';
+import type { TaskNotificationsService } from '../task-store/task-notifications.service.js';
+import type { HeldAttempt, TaskRepository } from '../task-store/task.repository.js';
+import type { RunningAttempt } from './running-attempt.js';
+import type { TaskAbortReason } from './task-abort-reason.js';
+import type { TaskClaimer } from './task-claimer.js';
+import type { TaskHandler } from './task-handler.js';
+import type { TaskHandlerRegistry } from './task-handler.registry.js';
+import type { TaskOutcomeWriter } from './task-outcome.writer.js';
+import { claimedTask } from './test-support/claimed-task.js';
+import { WorkerSupervisor } from './worker-supervisor.service.js';
+
+const LEASE_MS = 30_000;
+const HEARTBEAT_MS = LEASE_MS / 3;
+const POLL_INTERVAL_MS = 1000;
+const SHUTDOWN_GRACE_MS = 500;
+
+/** A claim the supervisor asked for, until the test answers it with the tasks the database would have given. */
+interface AskedClaim {
+  freeSlots: number[];
+  runningHere: (queue: string) => number;
+  answer(tasks: Task[]): Promise<void>;
+}
+
+/** Lets the supervisor go as far as it can without time passing. */
+const settle = (): Promise<void> => jest.advanceTimersByTimeAsync(0);
+
+/** Task `id` claimed into `slot`, in `queue`. */
+const claimed = (id: string, slot: number, queue = 'default'): Task =>
+  claimedTask({ id, queue, workerId: `r/${slot}` });
+
+/**
+ * A WorkerSupervisor whose collaborators are fakes the test drives: claims wait for `answer`, handlers run
+ * until `end(id)` (or their abort), outcome writes until `finishWrite(id)`. Time is Jest's fake clock.
+ */
+function supervisorWith({ concurrency = 3 }: { concurrency?: number } = {}) {
+  const config = loadConfig({
+    DATABASE_URL: 'postgres://localhost/unused',
+    REPLICA_ID: 'r',
+    WORKER_CONCURRENCY: String(concurrency),
+    POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+    LEASE_MS: String(LEASE_MS),
+    SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+  });
+  const claims: AskedClaim[] = [];
+  const claimer = {
+    claim: (_types: string[], freeSlots: number[], runningHere: (queue: string) => number) =>
+      new Promise<Task[]>((resolve) =>
+        claims.push({
+          freeSlots,
+          runningHere,
+          answer: (tasks) => (resolve(tasks), settle()),
+        }),
+      ),
+  };
+  const ends = new Map<string, () => void>();
+  const signals = new Map<string, AbortSignal>();
+  const handler: TaskHandler = {
+    run: (_payload, { task, signal }) => {
+      signals.set(task.id, signal);
+      return new Promise((resolve, reject) => {
+        ends.set(task.id, () => resolve(null));
+        signal.addEventListener('abort', () => reject(signal.reason as Error));
+      });
+    },
+  };
+  const writes = new Map<string, () => void>();
+  const outcomes = {
+    write: (attempt: RunningAttempt) => new Promise<void>((resolve) => writes.set(attempt.task.id, resolve)),
+  };
+  const renewLeases = jest.fn((held: HeldAttempt[]) =>
+    Promise.resolve(held.map(({ id }) => ({ id, stopRequested: false }))),
+  );
+  const notifications = new EventEmitter();
+  const supervisor = new WorkerSupervisor(
+    config,
+    { renewLeases, saveProgress: () => Promise.resolve(true) } as unknown as TaskRepository,
+    notifications as unknown as TaskNotificationsService,
+    { types: ['gate'], find: () => ({ options: { type: 'gate' }, handler }) } as unknown as TaskHandlerRegistry,
+    outcomes as unknown as TaskOutcomeWriter,
+    new SchedulerRegistry(),
+    { claimDuration: { startTimer: () => () => 0 } } as unknown as TaskMetrics,
+    claimer as unknown as TaskClaimer,
+  );
+  return {
+    supervisor,
+    claims,
+    notifications,
+    renewLeases,
+    /** The AbortSignal of task `id`'s handler. */
+    signalOf: (id: string) => signals.get(id)!,
+    /** Task `id`'s handler returns. */
+    end: async (id: string) => (ends.get(id)!(), settle()),
+    /** Task `id`'s outcome is written. */
+    finishWrite: async (id: string) => (writes.get(id)!(), settle()),
+  };
+}
+
+describe('WorkerSupervisor', () => {
+  beforeAll(() => {
+    Logger.overrideLogger(false); // the supervisor logs every start and stop
+  });
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('claims for every free slot when it starts, then only for the slots still free', async () => {
+    const { supervisor, claims, notifications } = supervisorWith({ concurrency: 3 });
+    supervisor.onApplicationBootstrap();
+    expect(claims.map((claim) => claim.freeSlots)).toEqual([[1, 2, 3]]);
+    await claims[0].answer([claimed('a', 1), claimed('b', 2)]);
+    expect(supervisor.runningCount).toBe(2);
+    notifications.emit('wake');
+    expect(claims.map((claim) => claim.freeSlots)).toEqual([[1, 2, 3], [3]]);
+  });
+
+  it('frees a slot as soon as its handler ends, while the outcome is still written and its lease still renewed', async () => {
+    const { supervisor, claims, renewLeases, end, finishWrite } = supervisorWith({ concurrency: 3 });
+    supervisor.onApplicationBootstrap();
+    await claims[0].answer([claimed('a', 1), claimed('b', 2), claimed('c', 3)]);
+    await end('b');
+    expect(claims[1].freeSlots).toEqual([2]);
+    expect(supervisor.runningCount).toBe(2);
+    // Its write still pending, b is still held here: the heartbeat renews its lease with the others'.
+    await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    const renewedIds = (): string[] => renewLeases.mock.lastCall![0].map(({ id }) => id);
+    expect(renewedIds()).toEqual(['a', 'b', 'c']);
+    await finishWrite('b');
+    await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    expect(renewedIds()).toEqual(['a', 'c']);
+  });
+
+  it('tells the claimer how many handlers run in each queue here, leaving out those that ended', async () => {
+    const { supervisor, claims, notifications, end } = supervisorWith({ concurrency: 4 });
+    supervisor.onApplicationBootstrap();
+    await claims[0].answer([claimed('a', 1, 'reports'), claimed('b', 2, 'reports'), claimed('c', 3, 'emails')]);
+    notifications.emit('wake');
+    const counts = (claim: AskedClaim) => ['reports', 'emails', 'other'].map((queue) => claim.runningHere(queue));
+    expect(claims[1].freeSlots).toEqual([4]);
+    expect(counts(claims[1])).toEqual([2, 1, 0]);
+    await claims[1].answer([]);
+    await end('a');
+    expect(claims[2].freeSlots).toEqual([1, 4]);
+    expect(counts(claims[2])).toEqual([1, 1, 0]);
+  });
+
+  it('folds the wake-ups that arrive during a claim into one more claim', async () => {
+    const { supervisor, claims, notifications } = supervisorWith();
+    supervisor.onApplicationBootstrap();
+    for (let i = 0; i < 3; i++) notifications.emit('wake');
+    expect(claims).toHaveLength(1);
+    await claims[0].answer([]);
+    expect(claims).toHaveLength(2);
+    await claims[1].answer([]);
+    expect(claims).toHaveLength(2);
+  });
+
+  it('does not claim while every slot is busy, whatever wakes it', async () => {
+    const { supervisor, claims, notifications } = supervisorWith({ concurrency: 2 });
+    supervisor.onApplicationBootstrap();
+    await claims[0].answer([claimed('a', 1), claimed('b', 2)]);
+    notifications.emit('wake');
+    await jest.advanceTimersByTimeAsync(POLL_INTERVAL_MS * 3);
+    expect(claims).toHaveLength(1);
+  });
+
+  it('aborts a running task when its stop arrives, and one whose stop arrived before its claim did', async () => {
+    const { supervisor, claims, notifications, signalOf } = supervisorWith();
+    supervisor.onApplicationBootstrap();
+    await claims[0].answer([claimed('a', 1)]);
+    notifications.emit('wake');
+    notifications.emit('stop', 'a');
+    expect((signalOf('a').reason as TaskAbortReason).kind).toBe('stop');
+    // The stop of b overtakes the answer to the claim that took it.
+    notifications.emit('stop', 'b');
+    await claims[1].answer([claimed('b', 2)]);
+    expect((signalOf('b').reason as TaskAbortReason).kind).toBe('stop');
+  });
+
+  it('at shutdown stops claiming, gives running handlers SHUTDOWN_GRACE_MS, then aborts them and waits for their writes', async () => {
+    const { supervisor, claims, notifications, signalOf, finishWrite } = supervisorWith({ concurrency: 2 });
+    supervisor.onApplicationBootstrap();
+    await claims[0].answer([claimed('a', 1)]);
+    let stopped = false;
+    void supervisor.beforeApplicationShutdown().then(() => (stopped = true));
+    notifications.emit('wake');
+    await jest.advanceTimersByTimeAsync(SHUTDOWN_GRACE_MS - 1);
+    expect(claims).toHaveLength(1);
+    expect(signalOf('a').aborted).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    expect((signalOf('a').reason as TaskAbortReason).kind).toBe('shutdown');
+    expect(stopped).toBe(false);
+    await finishWrite('a');
+    expect(stopped).toBe(true);
+  });
+});
