@@ -1,8 +1,8 @@
 import { MAX_CPU_MS } from '../src/handlers/cpu.handler.js';
 import type { Task } from '../src/task-store/task.js';
 import { IsolatedThreads } from '../src/worker/isolated/isolated-threads.service.js';
-import { TaskHandlerRegistry } from '../src/worker/task-handler.registry.js';
-import type { TerminableTaskHandler } from '../src/worker/task-handler.js';
+import { TaskRunners } from '../src/worker/task-runners.js';
+import type { TerminableTaskHandler } from '../src/task-types/task-handler.js';
 import { openEventStream } from './support/event-stream.js';
 import { IsolatedProbeHandlersModule } from './support/isolated-probe-handlers.js';
 import { createTestDatabase } from './support/test-database.js';
@@ -258,7 +258,7 @@ describe('isolated handlers that listen to their signal', () => {
  * within CANCEL_GRACE_MS of its abort), and terminates it as before.
  */
 function recordTerminations(replica: TestApp, type: string, terminated: Set<string>): void {
-  const handler = replica.app.get(TaskHandlerRegistry).find(type)!.handler as TerminableTaskHandler;
+  const handler = replica.app.get(TaskRunners, { strict: false }).of(type) as TerminableTaskHandler;
   const terminate = handler.terminate.bind(handler);
   handler.terminate = (context) => {
     terminated.add(context.task.id);

@@ -3,7 +3,7 @@ import type { Logger } from '@nestjs/common';
 import { runAttempt, TERMINATE_TIMEOUT_MS } from './attempt-runner.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { HandlerOutcome } from './running-attempt.js';
-import type { TaskContext, TaskHandler, TerminableTaskHandler } from './task-handler.js';
+import type { TaskContext, TaskHandler, TerminableTaskHandler } from '../task-types/task-handler.js';
 import { claimedTask } from './test-support/claimed-task.js';
 
 const CANCEL_GRACE_MS = 1000;

@@ -5,6 +5,7 @@ import type { Task } from '../task-store/task.js';
 import type { Claim, TaskRepository } from '../task-store/task.repository.js';
 import { TaskClaimer } from './task-claimer.js';
 import { claimedTask } from './test-support/claimed-task.js';
+import type { Database } from '../database/database.js';
 
 const POLL_INTERVAL_MS = 1000;
 
@@ -55,8 +56,11 @@ function claimerWith({
     REPLICA_ID: 'r',
     ...(workerQueues ? { WORKER_QUEUES: workerQueues } : {}),
   });
+  // A claim from one queue runs in a transaction of its own; here, one that only hands the work on.
+  const db = { transaction: <T>(work: (tx: object) => Promise<T>) => work({}) };
   const claimer = new TaskClaimer(
     config,
+    db as unknown as Database,
     tasks as unknown as TaskRepository,
     { list } as unknown as QueueSettingsRepository,
   );

@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { loadConfig } from '../config/app-config.js';
 import type { TaskMetrics } from '../metrics/task-metrics.js';
 import type { Task } from '../task-store/task.js';
@@ -10,8 +9,8 @@ import type { HeldAttempt, TaskRepository } from '../task-store/task.repository.
 import type { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskClaimer } from './task-claimer.js';
-import type { TaskHandler } from './task-handler.js';
-import type { TaskHandlerRegistry } from './task-handler.registry.js';
+import type { TaskHandler } from '../task-types/task-handler.js';
+import type { TaskRunners } from './task-runners.js';
 import type { TaskOutcomeWriter } from './task-outcome.writer.js';
 import { claimedTask } from './test-support/claimed-task.js';
 import { WorkerSupervisor } from './worker-supervisor.service.js';
@@ -82,10 +81,9 @@ function supervisorWith({ concurrency = 3 }: { concurrency?: number } = {}) {
     config,
     { renewLeases, saveProgress: () => Promise.resolve(true) } as unknown as TaskRepository,
     notifications as unknown as TaskNotificationsService,
-    { types: ['gate'], find: () => ({ options: { type: 'gate' }, handler }) } as unknown as TaskHandlerRegistry,
+    { types: ['gate'], of: () => handler } as unknown as TaskRunners,
     outcomes as unknown as TaskOutcomeWriter,
-    new SchedulerRegistry(),
-    { claimDuration: { startTimer: () => () => 0 } } as unknown as TaskMetrics,
+    { claimDuration: { startTimer: () => () => 0 }, running: { set: () => undefined } } as unknown as TaskMetrics,
     claimer as unknown as TaskClaimer,
   );
   return {
