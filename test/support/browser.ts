@@ -1,4 +1,6 @@
 import type { AddressInfo } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import sparticuzChromium from '@sparticuz/chromium';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -29,12 +31,24 @@ const CHROMIUM_ARGS = [
 
 /**
  * The browser comes through `npm install`: the devDependency `@sparticuz/chromium` ships a Chromium build
- * inside the package and unpacks it into the temporary folder on first use, so a fresh machine needs no
- * browser installed by hand (playwright-core downloads none of its own). `CHROMIUM_PATH` picks another
- * Chromium instead, e.g. Debian's `/usr/bin/chromium`.
+ * inside the package and unpacks it on first use, so a fresh machine needs no browser installed by hand
+ * (playwright-core downloads none of its own). It unpacks into the temporary folder it finds in TMPDIR,
+ * which is pointed at this checkout's node_modules/.cache for the call: in /tmp the copy would belong to
+ * whichever user unpacked it first (0700), and another user's tests could not start it. `CHROMIUM_PATH`
+ * picks another Chromium instead, e.g. Debian's `/usr/bin/chromium`.
  */
 export async function chromiumExecutablePath(): Promise<string> {
-  return process.env.CHROMIUM_PATH || (await sparticuzChromium.executablePath());
+  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
+  const home = resolve('node_modules', '.cache', 'tasksystem-chromium');
+  mkdirSync(home, { recursive: true });
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = home;
+  try {
+    return await sparticuzChromium.executablePath();
+  } finally {
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+  }
 }
 
 export async function launchChromium(): Promise<Browser> {
