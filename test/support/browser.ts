@@ -1,7 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import sparticuzChromium from '@sparticuz/chromium';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { TestApp } from './test-app.js';
@@ -31,28 +28,19 @@ const CHROMIUM_ARGS = [
 
 /**
  * The browser comes through `npm install`: the devDependency `@sparticuz/chromium` ships a Chromium build
- * inside the package and unpacks it on first use, so a fresh machine needs no browser installed by hand
- * (playwright-core downloads none of its own). It unpacks into the temporary folder it finds in TMPDIR,
- * which is pointed at this checkout's node_modules/.cache for the call: in /tmp the copy would belong to
- * whichever user unpacked it first (0700), and another user's tests could not start it. `CHROMIUM_PATH`
- * picks another Chromium instead, e.g. Debian's `/usr/bin/chromium`.
+ * inside the package, which global-setup.mjs unpacks into node_modules/.cache and names in CHROMIUM_PATH
+ * (set it yourself to use another Chromium, e.g. Debian's /usr/bin/chromium). playwright-core downloads
+ * no browser of its own, so a fresh machine needs none installed by hand.
  */
-export async function chromiumExecutablePath(): Promise<string> {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  const home = resolve('node_modules', '.cache', 'tasksystem-chromium');
-  mkdirSync(home, { recursive: true });
-  const tmpdir = process.env.TMPDIR;
-  process.env.TMPDIR = home;
-  try {
-    return await sparticuzChromium.executablePath();
-  } finally {
-    if (tmpdir === undefined) delete process.env.TMPDIR;
-    else process.env.TMPDIR = tmpdir;
-  }
+export function chromiumExecutablePath(): string {
+  const path = process.env.CHROMIUM_PATH;
+  if (!path)
+    throw new Error('CHROMIUM_PATH is unset: the browser tests run under npm test, whose global setup unpacks it');
+  return path;
 }
 
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: await chromiumExecutablePath(), args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: chromiumExecutablePath(), args: CHROMIUM_ARGS });
 }
 
 /** The address a browser can reach a test replica at (startTestApp listens on a random port). */

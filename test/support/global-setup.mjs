@@ -1,16 +1,41 @@
-// Once per `npm test`: build the app, start the PostgreSQL server (DATABASE_URL's, or an embedded one
-// under .data/test-pg, apart from the one `npm start` uses), and migrate a template database that every
-// test file clones. Plain JavaScript on the fresh build, because Jest loads global setup outside its ESM
+// Once per `npm test`: build the app, unpack the browser, start the PostgreSQL server (DATABASE_URL's, or
+// an embedded one under .data/test-pg, apart from the one `npm start` uses), and migrate a template
+// database that every test file clones. Plain JavaScript on the fresh build, because Jest loads global setup outside its ESM
 // test runtime, where our TypeScript sources cannot be imported.
 import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 // Named per run, so that two `npm test` runs on one server (two checkouts, or CI next to a developer)
 // cannot drop each other's template.
 const TEMPLATE_DATABASE = `tasksystem_test_template_${process.pid}`;
 
+/**
+ * The dashboard's tests drive a Chromium that comes with `npm install` (the devDependency
+ * @sparticuz/chromium), unpacked here once into this checkout's node_modules/.cache and handed to the test
+ * workers as CHROMIUM_PATH. The package unpacks into os.tmpdir(), so TMPDIR points there for the call: in
+ * /tmp the copy would belong to whichever user unpacked it first (0700), and nobody else could start it.
+ * Here, outside Jest's sandbox, TMPDIR reaches os.tmpdir(). A CHROMIUM_PATH already set (e.g. Debian's
+ * /usr/bin/chromium) is used as it is.
+ */
+async function unpackChromium() {
+  if (process.env.CHROMIUM_PATH) return;
+  const home = resolve('node_modules', '.cache', 'tasksystem-chromium');
+  mkdirSync(home, { recursive: true });
+  const tmpdir = process.env.TMPDIR;
+  process.env.TMPDIR = home;
+  try {
+    const { default: chromium } = await import('@sparticuz/chromium');
+    process.env.CHROMIUM_PATH = await chromium.executablePath();
+  } finally {
+    if (tmpdir === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = tmpdir;
+  }
+}
+
 export default async function globalSetup() {
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' });
+  await unpackChromium();
   const { migrateDatabase } = await import('../../dist/database/migrate.js');
   const pg = (await import('pg')).default;
 
