@@ -18,7 +18,7 @@ rm -rf node_modules dist
 npm install --no-audit --no-fund --no-package-lock "$work/$tarball"
 # One copy of Nest and TypeORM, shared by the application and the package: two would not see each other's providers.
 for shared in @nestjs/core @nestjs/common typeorm; do
-  copies=$(find node_modules -path "*/node_modules/$shared/package.json" | wc -l)
+  copies=$(find . -path "*/node_modules/$shared/package.json" | wc -l)
   [ "$copies" = 1 ] || { echo "$shared is installed $copies times" >&2; exit 1; }
 done
 npm test
