@@ -39,6 +39,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     { attempt: RunningAttempt; finished: Promise<void>; handlerDone: boolean }
   >();
   private readonly earlyStops = new Map<string, number>();
+  /** Entries of `running` whose handler has not ended: kept as a count, read at every start and end. */
+  private handlersRunning = 0;
   private claimRound: Promise<void> | undefined;
   private claimAgain = false;
   private started = false;
@@ -61,7 +63,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
 
   /** How many handlers run here now. */
   get runningCount(): number {
-    return [...this.running.values()].filter((entry) => !entry.handlerDone).length;
+    return this.handlersRunning;
   }
 
   onApplicationBootstrap(): void {
@@ -156,22 +158,27 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     );
     const handler = this.runners.of(task.type);
     const entry = { attempt, finished: Promise.resolve(), handlerDone: false };
+    const handlerEnded = (): void => {
+      if (entry.handlerDone) return;
+      entry.handlerDone = true;
+      this.metrics.running.set(--this.handlersRunning);
+    };
     entry.finished = runAttempt(attempt, handler, {
       cancelGraceMs: this.config.cancelGraceMs,
       logger: this.logger,
       saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
     })
       .then((outcome) => {
-        entry.handlerDone = true;
-        this.metrics.running.set(this.runningCount);
+        handlerEnded();
         void this.fillSlots();
         return this.outcomes.write(attempt, outcome);
       })
       .finally(() => {
+        handlerEnded();
         if (this.running.get(task.id) === entry) this.running.delete(task.id);
       });
     this.running.set(task.id, entry);
-    this.metrics.running.set(this.runningCount);
+    this.metrics.running.set(++this.handlersRunning);
     if (this.earlyStops.delete(task.id)) this.abort(attempt, 'stop', 'stopped on request');
   }
 
