@@ -52,11 +52,18 @@ export async function placeWithinReach(
   return placed;
 }
 
-/** Copies the package's `native/` folder (bin, lib, share: the programs find the rest relative to themselves) once. */
+/**
+ * Copies the package's `native/` folder (bin, lib, share: the programs find the rest relative to themselves)
+ * once per release of the binaries package, shared by every checkout that has that release.
+ */
 async function copyBinaries(binaries: Binaries): Promise<Binaries> {
   const native = path.dirname(path.dirname(realPath(binaries.postgres)));
-  const { size, mtimeMs } = await fs.stat(binaries.postgres);
-  const target = path.join(WITHIN_REACH, `programs-${digest(`${native}:${size}:${mtimeMs}`)}`);
+  const { name, version } = JSON.parse(await fs.readFile(path.join(native, '..', 'package.json'), 'utf8')) as {
+    name: string;
+    version: string;
+  };
+  const { size } = await fs.stat(binaries.postgres);
+  const target = path.join(WITHIN_REACH, `programs-${digest(`${name}@${version}:${size}`)}`);
   const relocate = (binary: string): string => path.join(target, path.relative(native, realPath(binary)));
   const copied = { postgres: relocate(binaries.postgres), initdb: relocate(binaries.initdb) };
   const complete = path.join(target, '.complete');
