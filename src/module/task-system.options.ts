@@ -1,3 +1,4 @@
+import type { InjectionToken, ModuleMetadata } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
@@ -39,8 +40,8 @@ export type TaskSystemModuleOptions = TaskSystemOptions & TaskSystemFeatures;
 
 export interface TaskSystemAsyncOptions extends TaskSystemFeatures {
   /** Modules whose providers the factory injects (e.g. the application's TypeORM or config module). */
-  imports?: NonNullable<import('@nestjs/common').ModuleMetadata['imports']>;
-  inject?: import('@nestjs/common').InjectionToken[];
+  imports?: NonNullable<ModuleMetadata['imports']>;
+  inject?: InjectionToken[];
   useFactory: (...dependencies: never[]) => TaskSystemOptions | Promise<TaskSystemOptions>;
 }
 

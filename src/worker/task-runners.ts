@@ -12,6 +12,8 @@ import { IsolatedThreads } from './isolated/isolated-threads.service.js';
 @Injectable()
 export class TaskRunners implements OnModuleInit {
   private readonly runners = new Map<string, TaskHandler>();
+  /** Read at every claim round: made once. */
+  private runnableTypes: string[] = [];
 
   constructor(
     private readonly taskTypes: TaskTypeRegistry,
@@ -28,11 +30,12 @@ export class TaskRunners implements OnModuleInit {
           : (provider as TaskHandler),
       );
     }
+    this.runnableTypes = [...this.runners.keys()];
   }
 
   /** The task types this replica runs: it claims only these. */
   get types(): string[] {
-    return [...this.runners.keys()];
+    return this.runnableTypes;
   }
 
   /** The handler to run for a task of `type`; the claim takes only types that have one. */
