@@ -556,6 +556,10 @@ function checkCompose(project: Project, compose: Json, image: DockerImage): stri
     asArray(asObject(s).ports).map((p) => ({ name, port: typeof p === 'string' ? p : JSON.stringify(p) })),
   );
   if (published.length !== 1) problems.push(`compose: ${published.length} published ports, not one entry point`);
+  // The compose file runs with an example API key anyone can read: reachable from this machine only.
+  for (const { name, port } of published) {
+    if (!port.startsWith('127.0.0.1:')) problems.push(`compose ${name}: publishes ${port} beyond localhost`);
+  }
   const [proxyName, proxy] = [published[0]?.name, asObject(services[published[0]?.name ?? ''])];
   if (proxyName === app.name) problems.push(`compose ${app.name}: replicas cannot share one published port`);
   else if (proxyName !== undefined) {
@@ -837,6 +841,7 @@ describe('deployment files, checked against the project', () => {
         /refuse to start/,
       ],
       ['ports on the replicas', (s) => (asObject(s.app).ports = ['4000:4000']), /published ports/],
+      ['the entry point on every address', (s) => (asObject(s.proxy).ports = ['4000:80']), /beyond localhost/],
       [
         'a proxy to the wrong port',
         (s) => (asObject(s.app).environment = { ...composeEnv(asObject(s.app)), PORT: '5000' }),
