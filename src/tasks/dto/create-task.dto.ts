@@ -7,6 +7,9 @@ import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export const QUEUE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const QUEUE_NAME_MESSAGE = 'queue must be 1-63 lowercase letters, digits or ._- starting with a letter or digit';
+/** What a stored task's type may be; the list's filter is held to it too, so no other text reaches SQL. */
+export const TASK_TYPE = /^[A-Za-z0-9_.:-]{1,100}$/;
+export const TASK_TYPE_MESSAGE = 'type must be 1-100 letters, digits or _.:-';
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const IDEMPOTENCY_KEY_MESSAGE = 'key must be 1-200 printable ASCII characters without spaces';
 const RUN_AT_MESSAGE = 'runAt must be an ISO-8601 date-time with Z or an offset, e.g. 2026-12-01T09:00:00Z';
@@ -20,7 +23,7 @@ export class CreateTaskDto {
   @ApiPropertyOptional({ description: 'Task type; default: DEFAULT_TASK_TYPE (demo)', example: 'sleep' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'type must be 1-100 letters, digits or _.:-' })
+  @Matches(TASK_TYPE, { message: TASK_TYPE_MESSAGE })
   type?: string;
 
   @ApiPropertyOptional({
