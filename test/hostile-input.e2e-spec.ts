@@ -261,6 +261,17 @@ describe('hostile input', () => {
       expect(await storedTasks()).toBe(before + 1);
       expect((await api.http.get(`/tasks/${id}`).expect(200)).body.status).toBe('queued');
     });
+
+    it.each(['__proto__', 'constructor', 'toString'])(
+      'and so are body fields of that name in a queue limit',
+      async (name) => {
+        const response = await send('put', '/queues/named', `{"concurrency":2,"${name}":{"concurrency":3}}`).expect(
+          400,
+        );
+        expect(messageOf(response)).toMatch(`property ${name} should not exist`);
+        expect(await count('queues')).toBe(0);
+      },
+    );
   });
 
   describe('numbers JSON cannot carry (1e309 parses as Infinity) are refused with 400 naming the field', () => {

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger';
 import { AdditionalProperties } from '../../http/swagger.js';
+import { MAX_PAYLOAD_DEPTH } from '../../json/storable-json.js';
 import { ANY_JSON_VALUE } from './task.dto.js';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
@@ -28,7 +29,7 @@ export class CreateTaskDto {
 
   @ApiPropertyOptional({
     ...ANY_JSON_VALUE,
-    description: 'Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)',
+    description: `Input for the handler: any JSON value, stored exactly as sent (whatever its keys), at most PAYLOAD_LIMIT_BYTES (64 KiB), nesting arrays and objects at most ${MAX_PAYLOAD_DEPTH} levels deep. Refused with 400 naming the place: deeper nesting, text holding \\u0000 or an unpaired surrogate (PostgreSQL cannot store them), a number beyond ±1.8e308 such as 1e309 (JSON cannot carry it).`,
     example: { ms: 2000 },
   })
   @IsOptional()
@@ -127,7 +128,7 @@ export const SHORTHAND_TASK_BODY: SchemaObject = {
   type: 'object',
   title: 'Shorthand task body',
   description:
-    'The shorthand of the original TaskSystem: a JSON object with none of the canonical fields is the payload of the default task type (DEFAULT_TASK_TYPE)',
+    'The shorthand of the original TaskSystem: a JSON object with none of the canonical fields is the payload of the default task type (DEFAULT_TASK_TYPE), under the same rules as `payload`',
   properties: Object.fromEntries(CANONICAL_FIELDS.map((field) => [field, ABSENT])),
   additionalProperties: true,
 };
