@@ -64,9 +64,13 @@ describe('hostile input', () => {
       expect(sortedJson((JSON.parse(read.text) as { payload: unknown }).payload)).toBe(sortedJson(JSON.parse(payload)));
     };
 
-    it('in a canonical POST /tasks body', async () => {
-      const response = await send('post', '/tasks', `{"type":"demo","payload":${payload}}`).expect(201);
+    it('in a canonical POST /tasks body, and resubmitted with its idempotency key', async () => {
+      const body = `{"type":"demo","key":"proto-keys","payload":${payload}}`;
+      const response = await send('post', '/tasks', body).expect(201);
       await expectStoredAsSent(response.body.id);
+      expect((await send('post', '/tasks', body).expect(200)).body.id).toBe(response.body.id);
+      const other = await send('post', '/tasks', `{"type":"demo","key":"proto-keys","payload":{"__proto__":{"b":3}}}`);
+      expect(other.status).toBe(409);
     });
 
     it('in a shorthand POST /tasks body', async () => {
@@ -262,16 +266,11 @@ describe('hostile input', () => {
       expect((await api.http.get(`/tasks/${id}`).expect(200)).body.status).toBe('queued');
     });
 
-    it.each(['__proto__', 'constructor', 'toString'])(
-      'and so are body fields of that name in a queue limit',
-      async (name) => {
-        const response = await send('put', '/queues/named', `{"concurrency":2,"${name}":{"concurrency":3}}`).expect(
-          400,
-        );
-        expect(messageOf(response)).toMatch(`property ${name} should not exist`);
-        expect(await count('queues')).toBe(0);
-      },
-    );
+    it.each(['__proto__', 'constructor', 'toString'])("and so is a field %s in a queue limit's body", async (name) => {
+      const response = await send('put', '/queues/named', `{"concurrency":2,"${name}":{"concurrency":3}}`).expect(400);
+      expect(messageOf(response)).toMatch(`property ${name} should not exist`);
+      expect(await count('queues')).toBe(0);
+    });
   });
 
   describe('numbers JSON cannot carry (1e309 parses as Infinity) are refused with 400 naming the field', () => {
