@@ -1,7 +1,9 @@
 import type { INestApplication, LogLevel as NestLogLevel, Type } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import express from 'express';
 import helmet from 'helmet';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
@@ -29,6 +31,18 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
 };
 
 /**
+ * Express matches paths case-insensitively by default, while everything that reads a path by hand (the body
+ * parser's routes below) compares it exactly: `POST /TASKS` reached the submit route without its body, and
+ * stored a default task. One spelling per route, as URLs are case-sensitive: `/TASKS` is a 404. Express
+ * reads the setting when it creates its router, so it is set before Nest registers anything.
+ */
+function caseSensitiveExpress(): ExpressAdapter {
+  const instance = express();
+  instance.set('case sensitive routing', true);
+  return new ExpressAdapter(instance);
+}
+
+/**
  * Builds the whole HTTP application (not yet listening); TaskSystemModule migrates the database as it starts. main.ts and the
  * end-to-end tests both start TaskSystem through here, so the tests run what users run. `extraModules`
  * adds task types, as an application embedding TaskSystem would.
@@ -39,6 +53,7 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
     config.throttleLimit > 0 ? [(await import('./auth/rate-limit.module.js')).RateLimitModule.forRoot(config)] : [];
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, [...rateLimit, ...extraModules]),
+    caseSensitiveExpress(),
     {
       bodyParser: false,
       logger: config.logFormat === 'json' ? new JsonLogger(config.logLevel) : NEST_LEVELS[config.logLevel],

@@ -429,7 +429,7 @@ export interface components {
        */
       type?: string;
       /**
-       * @description Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)
+       * @description Input for the handler: any JSON value, stored exactly as sent (whatever its keys), at most PAYLOAD_LIMIT_BYTES (64 KiB), nesting arrays and objects at most 100 levels deep. Refused with 400 naming the place: deeper nesting, text holding \u0000 or an unpaired surrogate (PostgreSQL cannot store them), a number beyond ±1.8e308 such as 1e309 (JSON cannot carry it).
        * @example {
        *       "ms": 2000
        *     }
@@ -774,7 +774,7 @@ export interface components {
        */
       type?: string;
       /**
-       * @description Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)
+       * @description Input for the handler: any JSON value, stored exactly as sent (whatever its keys), at most PAYLOAD_LIMIT_BYTES (64 KiB), nesting arrays and objects at most 100 levels deep. Refused with 400 naming the place: deeper nesting, text holding \u0000 or an unpaired surrogate (PostgreSQL cannot store them), a number beyond ±1.8e308 such as 1e309 (JSON cannot carry it).
        * @example {
        *       "ms": 2000
        *     }

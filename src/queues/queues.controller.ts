@@ -1,16 +1,4 @@
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  HttpStatus,
-  Param,
-  Post,
-  Put,
-  UseGuards,
-  ValidationPipe,
-  UseFilters,
-} from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, UseGuards, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -24,6 +12,7 @@ import {
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
+import { StrictValidationPipe } from '../http/strict-validation.pipe.js';
 import { ErrorDto } from '../http/error.dto.js';
 import { QueueDto, QueueListDto, SetQueueLimitDto } from './queue.dto.js';
 import { QueueNamePipe } from './queue-name.pipe.js';
@@ -85,7 +74,7 @@ export class QueuesController {
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed queue name or concurrency' })
   limit(
     @Param('name', QueueNamePipe) name: string,
-    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: SetQueueLimitDto,
+    @Body(new StrictValidationPipe()) body: SetQueueLimitDto,
   ): Promise<QueueView> {
     return this.queues.limit(name, body.concurrency);
   }

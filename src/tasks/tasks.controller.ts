@@ -14,7 +14,6 @@ import {
   BadRequestException,
   ServiceUnavailableException,
   UseGuards,
-  ValidationPipe,
   UseFilters,
 } from '@nestjs/common';
 import {
@@ -42,6 +41,7 @@ import {
 import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
+import { StrictValidationPipe } from '../http/strict-validation.pipe.js';
 import { EventStreamClient } from '../events/event-stream-client.js';
 import { MAX_STREAMS, TaskEventHub } from '../events/task-event-hub.service.js';
 import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
@@ -64,7 +64,7 @@ import { TaskManagerService } from './task-manager.service.js';
 import { TaskSubmissionPipe } from './task-submission.pipe.js';
 
 /** Query strings: unknown parameters are named in a 400 rather than silently ignored. */
-const queryPipe = new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+const queryPipe = new StrictValidationPipe();
 
 /** How long a browser waits before it reconnects a dropped event stream. */
 const EVENT_STREAM_RETRY_MS = 2000;
