@@ -1161,6 +1161,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description The idempotency key is held by a task with a different body; the body carries that task */
       409: {
         headers: {
@@ -1232,6 +1241,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1537,6 +1555,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description No such task */
       404: {
         headers: {
@@ -1607,6 +1634,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1803,6 +1839,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS */
       429: {
         headers: {
@@ -1854,6 +1899,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1916,6 +1970,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2022,6 +2085,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2173,6 +2245,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description No such schedule */
       404: {
         headers: {
@@ -2247,6 +2328,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };

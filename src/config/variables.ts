@@ -156,7 +156,7 @@ export const VARIABLES = {
     type: integer(0),
     default: '1000',
     description:
-      'requests per `THROTTLE_TTL_MS` window per API key (or per address without one), per replica; `0` turns it off; `429` beyond',
+      'requests per `THROTTLE_TTL_MS` window to each route, per valid API key (or per address without one: a made-up key counts as none), per replica; `0` turns it off; `429` beyond',
   }),
   THROTTLE_TTL_MS: variable({
     field: 'throttleTtlMs',
@@ -168,7 +168,8 @@ export const VARIABLES = {
     field: 'corsOrigins',
     type: listOf(/^https?:\/\/[^,\s]+$/, 'a comma-separated list of origins such as https://app.example.com'),
     default: { value: [] as string[], shown: 'unset' },
-    description: 'origins allowed to call the API from a browser; unset: none',
+    description:
+      "origins whose browser pages may call the API (CORS) and, while no API key is set, write to it: other pages' writes get `403`; unset: none but the service's own pages",
   }),
   TRUST_PROXY_HOPS: variable({
     field: 'trustProxyHops',

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, UseGuard
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -11,9 +12,10 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
 import { StrictValidationPipe } from '../http/strict-validation.pipe.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
 import { QueueDto, QueueListDto, SetQueueLimitDto } from './queue.dto.js';
 import { QueueNamePipe } from './queue-name.pipe.js';
 import { QueuesService } from './queues.service.js';
@@ -23,7 +25,7 @@ const NAME_PARAM = { name: 'name', description: 'Queue name', example: 'reports'
 
 @ApiTags('queues')
 @ApiBearerAuth()
-@UseGuards(ApiKeyGuard)
+@UseGuards(CrossSiteWriteGuard, ApiKeyGuard)
 // Its own filter, so that embedded in an application without ours the same errors get the same answers.
 @UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
@@ -41,6 +43,7 @@ export class QueuesController {
   }
 
   @Post(':name/pause')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Pause a queue',
@@ -54,6 +57,7 @@ export class QueuesController {
   }
 
   @Post(':name/resume')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resume a paused queue', description: 'Replicas claim from it again at their next poll.' })
   @ApiParam(NAME_PARAM)
@@ -64,6 +68,7 @@ export class QueuesController {
   }
 
   @Put(':name')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: "Set a queue's cluster-wide concurrency limit",
     description:
