@@ -80,7 +80,7 @@ export function check(request: FuzzRequest, answer: Answer, before?: Snapshot, a
       found('bad credential accepted', `${status} for a request with ${request.mutation}`);
     }
     if (request.undocumentedQuery && request.operation.parameters.some((p) => p.in === 'query')) {
-      // The operations that declare query parameters refuse every other one (docs/design.md)…
+      // Where an operation declares query parameters, every other one is refused (docs/design.md).
       found('undeclared query parameter accepted', `${status} for ${request.mutation}`);
     }
     if (request.crossSite && request.target === 'open') {

@@ -12,7 +12,7 @@ export type JsonPath = (string | number)[];
 export function serialize(value: unknown): string {
   if (value instanceof RawJson) return value.text;
   if (Array.isArray(value)) return `[${value.map(serialize).join(',')}]`;
-  if (isObject(value)) {
+  if (isPlainObject(value)) {
     return `{${Object.keys(value)
       .map((key) => `${JSON.stringify(key)}:${serialize(value[key])}`)
       .join(',')}}`;
@@ -25,7 +25,7 @@ export function pathsIn(value: unknown, maxDepth = 4, at: JsonPath = []): JsonPa
   const paths = [at];
   if (at.length >= maxDepth) return paths;
   if (Array.isArray(value)) value.forEach((item, index) => paths.push(...pathsIn(item, maxDepth, [...at, index])));
-  else if (isObject(value)) {
+  else if (isPlainObject(value)) {
     for (const key of Object.keys(value)) paths.push(...pathsIn(value[key], maxDepth, [...at, key]));
   }
   return paths;
@@ -43,7 +43,7 @@ export function setAt(value: unknown, path: JsonPath, replacement: unknown): unk
     return copy;
   }
   const copy: Record<string, unknown> = {};
-  for (const key of isObject(value) ? Object.keys(value) : [])
+  for (const key of isPlainObject(value) ? Object.keys(value) : [])
     defineOwn(copy, key, (value as Record<string, unknown>)[key]);
   if (rest.length === 0 && replacement === undefined) delete copy[head];
   else defineOwn(copy, String(head), setAt(copy[head], rest, replacement));
@@ -51,7 +51,7 @@ export function setAt(value: unknown, path: JsonPath, replacement: unknown): unk
 }
 
 /** `object[key] = value`, as an own property even for `__proto__` (plain assignment would set the prototype). */
-export function defineOwn(object: Record<string, unknown>, key: string, value: unknown): void {
+function defineOwn(object: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(object, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
@@ -63,8 +63,8 @@ export function sameJson(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) || Array.isArray(b)) {
     return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
   }
-  if (isObject(a) || isObject(b)) {
-    if (!isObject(a) || !isObject(b)) return false;
+  if (isPlainObject(a) || isPlainObject(b)) {
+    if (!isPlainObject(a) || !isPlainObject(b)) return false;
     const keys = Object.keys(a);
     return (
       keys.length === Object.keys(b).length &&
@@ -74,6 +74,15 @@ export function sameJson(a: unknown, b: unknown): boolean {
   return a === b;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+/** The value at `path` (undefined if there is none). */
+export function valueAt(value: unknown, path: JsonPath): unknown {
+  let here = value;
+  for (const step of path)
+    here = isPlainObject(here) || Array.isArray(here) ? (here as Record<string, unknown>)[step] : undefined;
+  return here;
+}
+
+/** A JSON object (not an array, not raw text). */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !(value instanceof RawJson) && !Array.isArray(value);
 }

@@ -11,7 +11,7 @@ import {
   respelledAuthorization,
   wrongAuthorization,
 } from './hostile-values.js';
-import { defineOwn, pathsIn, RawJson, serialize, setAt } from './json-text.js';
+import { isPlainObject, pathsIn, RawJson, serialize, setAt, valueAt } from './json-text.js';
 import type { JsonPath } from './json-text.js';
 
 /** One change to a valid request, made near-valid (one thing wrong) or plain junk. */
@@ -80,20 +80,10 @@ const addedKey = fc.tuple(fc.nat(), hostileKey, hostileJsonValue).map(([n, key, 
   if (!place) return draft;
   // Added to the object at that place, or to the nearest object above it.
   let path = place.path;
-  const isObjectAt = (at: JsonPath): boolean => {
-    let here: unknown = place.value;
-    for (const step of at) here = (here as Record<string | number, unknown>)[step];
-    return typeof here === 'object' && here !== null && !Array.isArray(here) && !(here instanceof RawJson);
-  };
-  while (path.length > 0 && !isObjectAt(path)) path = path.slice(0, -1);
-  if (!isObjectAt(path)) return draft;
-  let target: unknown = place.value;
-  for (const step of path) target = (target as Record<string | number, unknown>)[step];
-  const widened: Record<string, unknown> = {};
-  for (const own of Object.keys(target as object)) defineOwn(widened, own, (target as Record<string, unknown>)[own]);
-  defineOwn(widened, key, value);
+  while (path.length > 0 && !isPlainObject(valueAt(place.value, path))) path = path.slice(0, -1);
+  if (!isPlainObject(valueAt(place.value, path))) return draft;
   return described(draft, `${pathText(path)} given a member ${JSON.stringify(key)}: ${preview(value)}`, {
-    body: { kind: 'json', value: setAt(place.value, path, widened) },
+    body: { kind: 'json', value: setAt(place.value, [...path, key], value) },
   });
 });
 
