@@ -22,6 +22,7 @@ function request(body: string, change: Partial<FuzzRequest> = {}): FuzzRequest {
     url: '/tasks',
     headers: [],
     body: Buffer.from(body),
+    bodyText: body,
     operation: submit,
     mutation: 'valid',
     credential: 'valid',

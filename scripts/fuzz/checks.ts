@@ -94,12 +94,15 @@ export function check(request: FuzzRequest, answer: Answer, before?: Snapshot, a
 function acceptedTaskMismatch(request: FuzzRequest, answer: unknown): string | undefined {
   const path = request.operation.path;
   if (request.operation.method !== 'POST' || (path !== '/tasks' && path !== '/tasks/batch')) return undefined;
+  // The service decodes the declared charset; the fuzz compares only what it sent as UTF-8.
+  const charset = /charset=([^;\s]+)/i.exec(headerOf(request, 'content-type') ?? '')?.[1];
+  if (charset !== undefined && !/^utf-?8$/i.test(charset)) return undefined;
+  const text = request.bodyText?.trim() ?? '';
   let sent: unknown;
   try {
-    const text = request.body?.toString('utf8').trim() ?? '';
     sent = text === '' ? undefined : JSON.parse(text);
   } catch {
-    return `${cut(request.body?.toString('utf8') ?? '')} is no JSON, yet it was accepted`;
+    return `${cut(text)} is no JSON, yet it was accepted`;
   }
   const pairs: [unknown, unknown][] =
     path === '/tasks'
@@ -114,7 +117,7 @@ function acceptedTaskMismatch(request: FuzzRequest, answer: unknown): string | u
     const kept = task as { type?: unknown; payload?: unknown } | undefined;
     try {
       if (kept?.type !== expected.type || !sameJson(kept?.payload, expected.payload)) {
-        return `sent ${cut(request.body?.toString('utf8') ?? '(no body)')}, kept type ${JSON.stringify(kept?.type)} with payload ${cut(String(JSON.stringify(kept?.payload)))}`;
+        return `sent ${cut(text || '(no body)')}, kept type ${JSON.stringify(kept?.type)} with payload ${cut(String(JSON.stringify(kept?.payload)))}`;
       }
     } catch (error) {
       if (error instanceof RangeError) continue; // too deep for us to compare: the other checks still hold
@@ -122,6 +125,10 @@ function acceptedTaskMismatch(request: FuzzRequest, answer: unknown): string | u
     }
   }
   return undefined;
+}
+
+function headerOf(request: FuzzRequest, name: string): string | undefined {
+  return request.headers.find(([header]) => header.toLowerCase() === name)?.[1];
 }
 
 /** The type and payload the service should keep for a body (README: canonical or shorthand). */

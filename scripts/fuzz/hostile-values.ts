@@ -15,7 +15,17 @@ export function deepJson(depth: number, kind: 'array' | 'object'): RawJson {
     : new RawJson(`${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`);
 }
 
-const PROTOTYPE_KEYS = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty', 'prototype'];
+const PROTOTYPE_KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  'propertyIsEnumerable',
+  '__defineGetter__',
+  'prototype',
+];
 
 /** An object with one key named as an Object.prototype member, built as JSON.parse would (an own property). */
 function ownKeyObject(key: string, value: unknown): RawJson {
@@ -93,11 +103,18 @@ export const contentType = fc.constantFrom<string | undefined>(
   'application/xml',
   'application/json; charset=utf-16',
   'application/json; charset=latin1',
+  'application/json; charset=x-unknown',
   'application/octet-stream',
   'APPLICATION/JSON',
   'application/json, text/html',
   ';;;',
 );
+
+/** Content-Encoding headers: the ones body parsers inflate, and others. */
+export const contentEncoding = fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'x-unknown', 'gzip, gzip');
+
+/** Methods to send to a documented path instead of its own: another operation's, or none's. */
+export const otherMethod = fc.constantFrom('GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE');
 
 /** Authorization headers: the key spelled as a lenient reader may still accept it (respelled), or not the key. */
 export const respelledAuthorization = fc.constantFrom<string[]>(

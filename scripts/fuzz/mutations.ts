@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import type { Operation } from './openapi.js';
 import type { Draft } from './request.js';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import {
+  contentEncoding,
   contentType,
   hostileJsonValue,
   hostileKey,
   hostileQueryName,
   hostileWireValue,
   junkBody,
+  otherMethod,
   respelledAuthorization,
   wrongAuthorization,
 } from './hostile-values.js';
@@ -31,6 +34,7 @@ export function mutationFor(operation: Operation): fc.Arbitrary<Mutation> {
     { weight: 2, arbitrary: credential },
     { weight: 2, arbitrary: undocumentedQuery },
     { weight: 1, arbitrary: junkBody(takesBody ? 'any' : 'small').map(junk) },
+    { weight: 1, arbitrary: otherMethod.map(methodSwapped) },
   ];
   if (takesBody) {
     choices.push(
@@ -38,6 +42,7 @@ export function mutationFor(operation: Operation): fc.Arbitrary<Mutation> {
       { weight: 3, arbitrary: addedKey },
       { weight: 1, arbitrary: removedKey },
       { weight: 2, arbitrary: otherContentType },
+      { weight: 1, arbitrary: encodedBody },
     );
   }
   if (operation.method === 'POST') choices.push({ weight: 2, arbitrary: crossSite });
@@ -100,6 +105,28 @@ const otherContentType = contentType.map((type): Mutation => (draft) => {
   if (type !== undefined) headers.push(['Content-Type', type]);
   return described(draft, type === undefined ? 'no Content-Type' : `Content-Type: ${type}`, { headers });
 });
+
+const COMPRESS: Record<string, (bytes: Buffer) => Buffer> = {
+  gzip: gzipSync,
+  deflate: deflateSync,
+  br: brotliCompressSync,
+};
+
+/** A Content-Encoding header, with the body compressed as it says (when the fuzz knows how) or not. */
+const encodedBody = fc.tuple(contentEncoding, fc.boolean()).map(([encoding, compressed]): Mutation => (draft) => {
+  if (draft.body.kind !== 'json') return draft;
+  const text = serialize(draft.body.value);
+  const compress = compressed ? COMPRESS[encoding] : undefined;
+  return described(draft, `Content-Encoding: ${encoding}${compress ? '' : ' (body not encoded)'}`, {
+    headers: [...draft.headers, ['Content-Encoding', encoding]],
+    body: compress ? { kind: 'raw', bytes: compress(Buffer.from(text)), text } : draft.body,
+  });
+});
+
+const methodSwapped =
+  (method: string): Mutation =>
+  (draft) =>
+    method === draft.operation.method ? draft : described(draft, `sent as ${method}`, { method });
 
 const recasedPath = fc.constantFrom<Draft['pathCase']>('upper', 'capitalized').map(
   (pathCase): Mutation =>

@@ -6,11 +6,14 @@ import type { Target } from './service.js';
 /** What the Authorization header carries: the key, the key spelled otherwise, nothing, or something wrong. */
 export type Credential = 'valid' | 'respelled' | 'missing' | 'wrong';
 
-export type Body = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'raw'; bytes: Buffer };
+/** `raw`: bytes as they are; `text`, when they encode JSON text (compressed), is that text. */
+export type Body = { kind: 'none' } | { kind: 'json'; value: unknown } | { kind: 'raw'; bytes: Buffer; text?: string };
 
 /** A request before it is written out: what the generators make and the mutations change. */
 export interface Draft {
   operation: Operation;
+  /** Another method than the operation's, on its path (which then answers for some other operation, or none). */
+  method?: string;
   target: Target;
   /** Each path parameter as it goes on the wire (percent-encoded). */
   pathParams: Record<string, string>;
@@ -39,6 +42,8 @@ export interface FuzzRequest {
   url: string;
   headers: [string, string][];
   body?: Buffer;
+  /** What the body says once its Content-Encoding is undone: the JSON text the service should read. */
+  bodyText?: string;
   operation: Operation;
   mutation: string;
   credential: Credential;
@@ -62,24 +67,28 @@ export function toRequest(draft: Draft): FuzzRequest {
     })
     .join('/');
   // An empty or dot segment makes it another URL, which another route may answer (`/tasks/` is GET /tasks).
-  const offRoute = Object.values(draft.pathParams).some((value) => /^(|\.|\.\.|%2e|%2e%2e)$/i.test(value));
+  const movedOffRoute = Object.values(draft.pathParams).some((value) => /^(|\.|\.\.|%2e|%2e%2e)$/i.test(value));
   const query = draft.query.map(([name, value]) => `${name}=${value}`).join('&');
   const headers: [string, string][] = [
     ...draft.authorization.map((value): [string, string] => ['Authorization', value]),
     ...draft.headers,
   ];
-  const body =
+  const bodyText =
     draft.body.kind === 'none'
       ? undefined
       : draft.body.kind === 'raw'
-        ? draft.body.bytes
-        : Buffer.from(serialize(draft.body.value), 'utf8');
+        ? (draft.body.text ?? draft.body.bytes.toString('utf8'))
+        : serialize(draft.body.value);
+  const body =
+    draft.body.kind === 'raw' ? draft.body.bytes : bodyText === undefined ? undefined : Buffer.from(bodyText);
+  const offRoute = movedOffRoute || draft.method !== undefined;
   return {
     target: draft.target,
-    method: draft.operation.method,
+    method: draft.method ?? draft.operation.method,
     url: query === '' ? path : `${path}?${query}`,
     headers,
     body,
+    bodyText,
     operation: draft.operation,
     mutation: draft.mutation,
     credential: draft.credential,
