@@ -4,6 +4,7 @@ import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { apiKeyId } from './api-key-id.js';
 
 /** Digests of equal length, so every comparison takes the same time whatever the key sent. */
 const digest = (key: string): Buffer => createHash('sha256').update(key).digest();
@@ -15,9 +16,11 @@ const digest = (key: string): Buffer => createHash('sha256').update(key).digest(
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly keys: Buffer[];
+  private readonly keyIds: string[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.keys = config.apiKeys.map(digest);
+    this.keyIds = config.apiKeys.map(apiKeyId);
   }
 
   canActivate(context: ExecutionContext): boolean {
@@ -28,7 +31,11 @@ export class ApiKeyGuard implements CanActivate {
       const sent = digest(presented);
       // Compare with every key, not stopping at a match, so the time does not tell which one matched.
       const matches = this.keys.map((key) => timingSafeEqual(key, sent));
-      if (matches.includes(true)) return true;
+      const matched = matches.indexOf(true);
+      if (matched >= 0) {
+        request.apiKeyId = this.keyIds[matched]; // for the request's log line
+        return true;
+      }
     }
     context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
     throw new UnauthorizedException(
