@@ -169,6 +169,22 @@ describe('request logs', () => {
     });
   });
 
+  it("names the submitting request when a dead replica's task is taken back", async () => {
+    // As a replica killed mid-task leaves it: running, its lease run out (written by SQL: no need to kill one).
+    const [{ id }] = await database.query<{ id: string }>(`
+      INSERT INTO tasks (type, payload, status, attempt, worker_id, started_at, lease_expires_at, request_id)
+      VALUES ('sleep', '{"ms": 1}', 'running', 1, 'gone/1', now() - interval '1 minute', now() - interval '1 second', 'submit-f')
+      RETURNING id`);
+    expect(
+      await lineAbout('the recovery', new RegExp(`^task ${id} \\(sleep\\): lease of gone/1 expired`)),
+    ).toMatchObject({
+      reqId: 'submit-f',
+    });
+    expect(await lineAbout('the rerun', new RegExp(`^task ${id} \\(sleep\\) succeeded`))).toMatchObject({
+      reqId: 'submit-f',
+    });
+  });
+
   it('writes the same request line as readable text with LOG_FORMAT=text', async () => {
     const textDir = mkdtempSync(join(tmpdir(), 'tasksystem-request-logs-text-'));
     chmodSync(textDir, 0o755);

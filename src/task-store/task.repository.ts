@@ -21,8 +21,8 @@ export interface Claim {
 }
 
 /**
- * A task as claimed, with the id of the request that submitted it (null: none), which the attempt's log
- * lines name. RunningAttempt takes it off before the handler sees the task.
+ * A task with the id of the request that submitted it (null: none), which its log lines name: as claimed
+ * (RunningAttempt takes the id off before the handler sees the task) or taken back by lease recovery.
  */
 export type ClaimedTask = Task & { requestId: string | null };
 
@@ -174,8 +174,8 @@ export class TaskRepository {
   }
 
   /** Takes back up to `limit` tasks whose lease expired; returns them as they are now. */
-  rescueExpiredLeases(limit: number): Promise<Task[]> {
-    return this.rows<Task>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
+  rescueExpiredLeases(limit: number): Promise<ClaimedTask[]> {
+    return this.rows<ClaimedTask>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
   }
 
   /** Deletes up to `limit` tasks in `statuses` finished more than `retentionMs` ago; returns how many. */

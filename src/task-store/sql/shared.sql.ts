@@ -32,7 +32,7 @@ export const TASK_COLUMNS = `${TASK_SUMMARY_COLUMNS}, t.payload, t.result`;
 
 /**
  * The submitting request's id (`requestId`), beside TASK_COLUMNS where a task's log lines are written:
- * the claim and the stop. Not part of the Task the API shows; TaskRepository takes it off.
+ * the claim, the stop and lease recovery. Not part of the Task the API shows.
  */
 export const REQUEST_ID_COLUMN = `t.request_id AS "requestId"`;
 
