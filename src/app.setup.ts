@@ -10,7 +10,9 @@ import type { AppConfig, LogLevel } from './config/app-config.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { jsonBodyParser } from './http/json-body.middleware.js';
 import { requestId } from './http/request-id.middleware.js';
+import { requestLog } from './http/request-log.middleware.js';
 import { JsonLogger } from './logging/json-logger.js';
+import { TextLogger } from './logging/text-logger.js';
 import { setUpSwagger } from './http/swagger.js';
 
 /** Room for the JSON around a payload; the payload itself is held to PAYLOAD_LIMIT_BYTES (413 beyond). */
@@ -51,15 +53,13 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
   const rateLimit =
     config.throttleLimit > 0 ? [(await import('./auth/rate-limit.module.js')).RateLimitModule.forRoot(config)] : [];
+  const jsonLogger = config.logFormat === 'json' ? new JsonLogger(config.logLevel) : undefined;
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, [...rateLimit, ...extraModules]),
     caseSensitiveExpress(),
-    {
-      bodyParser: false,
-      logger: config.logFormat === 'json' ? new JsonLogger(config.logLevel) : NEST_LEVELS[config.logLevel],
-    },
+    { bodyParser: false, logger: jsonLogger ?? new TextLogger(NEST_LEVELS[config.logLevel]) },
   );
-  app.use(requestId);
+  app.use(requestId, requestLog(config.logLevel, jsonLogger?.pino));
   app.use(
     jsonBodyParser([
       { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },

@@ -3,6 +3,7 @@ import type { CanActivate, ExecutionContext } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
+import { apiKeyId } from './api-key-id.js';
 import { ApiKeys } from './api-keys.js';
 
 /**
@@ -12,15 +13,22 @@ import { ApiKeys } from './api-keys.js';
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly keys: ApiKeys;
+  private readonly keyIds: string[];
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
     this.keys = new ApiKeys(config.apiKeys);
+    this.keyIds = config.apiKeys.map(apiKeyId);
   }
 
   canActivate(context: ExecutionContext): boolean {
     if (!this.keys.required) return true;
-    const { authorization } = context.switchToHttp().getRequest<Request>().headers;
-    if (this.keys.indexOf(authorization) !== undefined) return true;
+    const request = context.switchToHttp().getRequest<Request>();
+    const { authorization } = request.headers;
+    const matched = this.keys.indexOf(authorization);
+    if (matched !== undefined) {
+      request.apiKeyId = this.keyIds[matched]; // for the request's log line
+      return true;
+    }
     context.switchToHttp().getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer');
     throw new UnauthorizedException(
       ApiKeys.presented(authorization) === undefined

@@ -131,6 +131,16 @@ describe('loadConfig', () => {
     );
   });
 
+  it('reads METRICS_PORT (off by default) and COUNTS_MAX_AGE, and refuses metrics on the API port', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: undefined, countsMaxAgeMs: 30_000 });
+    expect(loadConfig({ METRICS_PORT: '9091', COUNTS_MAX_AGE: '5s' })).toMatchObject({
+      metricsPort: 9091,
+      countsMaxAgeMs: 5000,
+    });
+    expect(() => loadConfig({ PORT: '9091', METRICS_PORT: '9091' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '0' })).toThrow(/METRICS_PORT must be an integer from 1 to 65,535/);
+  });
+
   it('reads WORKER_QUEUES as queue names with optional limits of their own, and IDEMPOTENCY_WINDOW', () => {
     const config = loadConfig({ WORKER_QUEUES: 'default, reports:2,emails', IDEMPOTENCY_WINDOW: '24h' });
     expect(config.workerQueues).toEqual(

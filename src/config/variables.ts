@@ -94,7 +94,14 @@ export const VARIABLES = {
       shown: '`json` in production, else `text`',
     },
     description:
-      "`json`: one JSON object per line (pino); `text`: Nest's readable lines. Requests carry an `X-Request-Id` (kept from the caller or made up), logged at `debug`",
+      "`json`: one JSON object per line (pino); `text`: Nest's readable lines. One line per request (method, route, status, duration, request id, key id; `/health*` and `/metrics` at `debug`); every line a request causes, its tasks' included, names its `X-Request-Id` (the caller's, or made up) as `reqId`",
+  }),
+  METRICS_PORT: variable({
+    field: 'metricsPort',
+    type: integer(1, 65_535),
+    default: { value: undefined, shown: 'unset' },
+    description:
+      "set: a second HTTP port serving only `GET /metrics`, without an API key, for scrapers that send no headers (Fly's `[metrics]`); keep it private. `/metrics` on `PORT` stays, behind the key",
   }),
   PAYLOAD_LIMIT_BYTES: variable({
     field: 'payloadLimitBytes',
@@ -134,6 +141,13 @@ export const VARIABLES = {
     default: '0s',
     description:
       'how long after a task finished its idempotency `key` still returns it; `0s`: only while it is queued or running',
+  }),
+  COUNTS_MAX_AGE: variable({
+    field: 'countsMaxAgeMs',
+    type: duration,
+    default: '30s',
+    description:
+      'how old the cached counts of `GET /tasks/counts` and the event stream may get: changes announced by notifications refresh them at once, deletions by retention (which announce nothing) after this',
   }),
   NODE_ENV: variable({
     type: oneOf(['production', 'development', 'test']),
@@ -203,4 +217,5 @@ export const RULES: readonly ((values: VariableValues) => string | undefined)[] 
       : undefined,
   ({ RETRY_BASE_MS, RETRY_MAX_MS }) =>
     RETRY_MAX_MS < RETRY_BASE_MS ? 'RETRY_MAX_MS must not be less than RETRY_BASE_MS' : undefined,
+  ({ PORT, METRICS_PORT }) => (METRICS_PORT === PORT ? 'METRICS_PORT must differ from PORT' : undefined),
 ];
