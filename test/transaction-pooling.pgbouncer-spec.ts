@@ -1,5 +1,9 @@
 import { Injectable, Module } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { TaskSystem, TaskSystemModule } from '../src/index.js';
 import { startPgBouncer } from '../src/dev/pgbouncer/pgbouncer.js';
 import type { PgBouncer } from '../src/dev/pgbouncer/pgbouncer.js';
 import type { Task } from '../src/task-store/task.js';
@@ -99,7 +103,9 @@ describe('replicas through PgBouncer in transaction mode, LISTEN on the direct U
     const applied = await database.query<{ name: string }>('SELECT name FROM migrations');
     expect(applied.length).toBeGreaterThan(0);
     expect(new Set(applied.map(({ name }) => name)).size).toBe(applied.length);
-    expect(await database.query(`SELECT objid FROM pg_locks WHERE locktype = 'advisory'`)).toEqual([]);
+    const locks = `SELECT objid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+                   WHERE l.locktype = 'advisory' AND d.datname = current_database()`;
+    expect(await database.query(locks)).toEqual([]);
   });
 
   it('runs every task exactly once, claimed by both replicas through the shared server connections', async () => {
@@ -145,15 +151,81 @@ describe('replicas through PgBouncer in transaction mode, LISTEN on the direct U
     expect(serverConnections).toBeGreaterThan(0);
     expect(serverConnections).toBeLessThanOrEqual(SERVER_CONNECTIONS);
 
-    // PgBouncer's own connections to the server, by their local port; the rest of the database's are direct.
-    const servers = await show<{ local_port: string }>(bouncer, 'SERVERS', name);
-    const pooledPorts = new Set(servers.map((row) => Number(row.local_port)));
-    const sessions = await database.query<{ client_port: number; query: string }>(
-      `SELECT client_port, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
-    );
-    const direct = sessions.filter((session) => !pooledPorts.has(session.client_port));
-    // The test's own pool (createTestDatabase) may hold an idle connection or two besides the replicas' LISTENs.
-    expect(direct.filter((session) => /^LISTEN /.test(session.query))).toHaveLength(2);
-    expect(sessions.filter((session) => pooledPorts.has(session.client_port)).length).toBeGreaterThan(0);
+    const sessions = await sessionsOf(bouncer, database, name);
+    expect(sessions.direct.filter((query) => /^LISTEN /.test(query))).toHaveLength(2);
+    expect(sessions.pooled.length).toBeGreaterThan(0);
   });
 });
+
+describe("an application's own DataSource through PgBouncer, with databaseListenUrl", () => {
+  let database: TestDatabase;
+  let bouncer: PgBouncer;
+  let dataSource: DataSource;
+  let app: INestApplication;
+  let name: string;
+
+  beforeAll(async () => {
+    bouncer = await startPgBouncer({ serverUrl: serverUrl(), serverConnections: 2, log: () => undefined });
+    database = await createTestDatabase({ empty: true });
+    name = new URL(database.url).pathname.slice(1);
+    dataSource = await new DataSource({
+      type: 'postgres',
+      url: bouncer.pooled(database.url),
+      extra: { max: 5 },
+    }).initialize();
+    @Module({
+      imports: [
+        TaskSystemModule.forRoot({
+          dataSource,
+          databaseListenUrl: database.url,
+          settings: { databasePreparedStatements: false, pollIntervalMs: 200 },
+        }),
+        CountedHandlerModule,
+      ],
+    })
+    class HostModule {}
+    app = await NestFactory.create(HostModule, { logger: false, abortOnError: false });
+    await app.init();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await dataSource?.destroy();
+    await bouncer?.stop();
+    await database?.drop();
+  });
+
+  it('migrates on the direct URL, listens there, and runs a task submitted in a transaction through the pooler', async () => {
+    const tasks = app.get(TaskSystem);
+    const submitted = await dataSource.transaction((manager) =>
+      tasks.submit({ type: 'counted', payload: { ms: 1 } }, { manager }),
+    );
+
+    expect(await tasks.wait(submitted.id, { timeoutMs: 15_000 })).toMatchObject({ status: 'succeeded', attempt: 1 });
+    expect((await database.query('SELECT name FROM migrations')).length).toBeGreaterThan(0);
+    const sessions = await sessionsOf(bouncer, database, name);
+    expect(sessions.direct.filter((query) => /^LISTEN /.test(query))).toHaveLength(1);
+    expect(sessions.pooled.filter((query) => /^LISTEN /.test(query))).toEqual([]);
+  });
+});
+
+/**
+ * The last statement of each session on the test database but the caller's, split by whether it is one of
+ * PgBouncer's server connections (known by their local port) or a direct one. The test's own pool
+ * (createTestDatabase) may hold an idle direct connection or two.
+ */
+async function sessionsOf(
+  bouncer: PgBouncer,
+  database: TestDatabase,
+  name: string,
+): Promise<{ direct: string[]; pooled: string[] }> {
+  const servers = await show<{ local_port: string }>(bouncer, 'SERVERS', name);
+  const pooledPorts = new Set(servers.map((row) => Number(row.local_port)));
+  const sessions = await database.query<{ client_port: number; query: string }>(
+    `SELECT client_port, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  return {
+    direct: sessions.filter((session) => !pooledPorts.has(session.client_port)).map((session) => session.query),
+    pooled: sessions.filter((session) => pooledPorts.has(session.client_port)).map((session) => session.query),
+  };
+}
