@@ -159,6 +159,9 @@ describe('loadConfig', () => {
     ).toThrow(
       /DATABASE_LISTEN_URL must be a URL starting with postgres.*DATABASE_PREPARED_STATEMENTS must be true or false.*DATABASE_MAX_LIFETIME must be a duration/,
     );
+    expect(() => loadConfig({ DATABASE_LISTEN_URL: 'postgres://direct/x' })).toThrow(
+      /DATABASE_LISTEN_URL needs DATABASE_URL/,
+    );
   });
 
   it('refuses a retry cap below the retry base', () => {

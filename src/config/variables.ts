@@ -227,6 +227,10 @@ export const RULES: readonly ((values: VariableValues) => string | undefined)[] 
     NODE_ENV === 'production' && API_KEYS.length === 0 && !AUTH_DISABLED
       ? 'API_KEYS must be set when NODE_ENV=production (or set AUTH_DISABLED=true to run open on purpose)'
       : undefined,
+  ({ DATABASE_URL, DATABASE_LISTEN_URL }) =>
+    DATABASE_LISTEN_URL !== undefined && DATABASE_URL === undefined
+      ? 'DATABASE_LISTEN_URL needs DATABASE_URL: without it the embedded PostgreSQL would take the queries, the LISTEN another server'
+      : undefined,
   ({ RETRY_BASE_MS, RETRY_MAX_MS }) =>
     RETRY_MAX_MS < RETRY_BASE_MS ? 'RETRY_MAX_MS must not be less than RETRY_BASE_MS' : undefined,
 ];
