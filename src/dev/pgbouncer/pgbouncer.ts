@@ -32,6 +32,13 @@ export interface PgBouncerOptions {
 /** Where Debian and most distributions install it; root's PATH has /usr/sbin, other users' often not. */
 const SEARCH_PATH = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
 const READY_TIMEOUT_MS = 10_000;
+/**
+ * `sh -c SUPERVISOR <pgbouncer> <ini> <folder>`: PgBouncer in the background (its output is ours), and a
+ * watcher that sends it SIGTERM at EOF on our stdin (kept as fd 3: a background job's stdin is /dev/null);
+ * the shell waits for PgBouncer, removes its folder and exits.
+ */
+const SUPERVISOR =
+  'exec 3<&0; "$0" "$1" & pid=$!; (read -r _ <&3; kill "$pid" 2>/dev/null) >/dev/null 2>&1 & wait "$pid"; rm -rf "$2"';
 
 /** Finds the pgbouncer program, or fails saying how to install it. */
 export function findPgBouncer(): string {
@@ -64,12 +71,16 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   await fs.writeFile(iniFile, pgBouncerIni(setup, authFile), { mode: 0o600 });
   if (osUser) for (const file of [folder, authFile, iniFile]) await fs.chown(file, osUser.uid, osUser.gid);
 
-  const child = spawn(binary, [iniFile], { ...osUser, stdio: ['ignore', 'pipe', 'pipe'] });
-  // A caller that exits without stop() (a failed test run) must not leave a pooler behind.
-  const killOnExit = (): void => void child.kill('SIGKILL');
-  process.on('exit', killOnExit);
+  // A caller that ends without stop() must not leave a pooler behind, and under Jest neither 'exit' hooks
+  // nor signals of ours can be relied on (a test calling process.exit, a kill -9). So a small shell runs
+  // PgBouncer and ends it once its stdin reaches EOF, which happens when we close it (stop()) or however
+  // we end; the shell exits with PgBouncer.
+  const child = spawn('/bin/sh', ['-c', SUPERVISOR, binary, iniFile, folder], {
+    ...osUser,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.stdin.on('error', () => undefined); // EPIPE once it is gone
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  void exited.then(() => process.removeListener('exit', killOnExit));
   const output: string[] = [];
   const ready = new Promise<void>((resolve, reject) => {
     for (const stream of [child.stdout, child.stderr]) {
@@ -87,7 +98,7 @@ export async function startPgBouncer(options: PgBouncerOptions): Promise<PgBounc
   });
 
   const stop = async (): Promise<void> => {
-    child.kill('SIGTERM'); // immediate shutdown: the run it served is over
+    child.stdin.end(); // the shell then sends PgBouncer SIGTERM, its immediate shutdown: the run is over
     await exited;
     await fs.rm(folder, { recursive: true, force: true });
   };
