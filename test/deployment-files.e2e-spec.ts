@@ -23,7 +23,7 @@ const HAND_BACK_MARGIN_MS = 2000;
 /** Fly.io's largest kill_timeout, in seconds. */
 const FLY_MAX_KILL_TIMEOUT_S = 300;
 /** Variables that must never be written into fly.toml or the image: they are secrets. */
-const SECRET_VARIABLES = ['DATABASE_URL', 'API_KEYS'];
+const SECRET_VARIABLES = ['DATABASE_URL', 'DATABASE_LISTEN_URL', 'API_KEYS'];
 
 const read = (path: string): string => readFileSync(path, 'utf8');
 const isObject = (value: unknown): value is Json =>
@@ -596,7 +596,7 @@ function documentedSecrets(deployDoc: string): Env {
   const sample = (name: string, value: string): string =>
     /^(true|false|\d+)$/.test(value)
       ? value
-      : name === 'DATABASE_URL'
+      : name === 'DATABASE_URL' || name === 'DATABASE_LISTEN_URL'
         ? 'postgresql://fly-user:secret@direct.example.flympg.net/fly-db'
         : 'a-secret-value-of-32-characters!';
   return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, sample(name, value)]));

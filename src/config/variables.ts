@@ -31,6 +31,33 @@ export const VARIABLES = {
     description:
       "connections in each replica's pool (plus one for LISTEN); mind the server's `max_connections` across replicas",
   }),
+  DATABASE_LISTEN_URL: variable({
+    field: 'databaseListenUrl',
+    type: matching(/^postgres(ql)?:\/\//, 'a URL starting with postgres:// or postgresql://'),
+    default: { value: undefined, shown: '`DATABASE_URL`' },
+    description:
+      "a direct (or session-mode) connection for what needs a session of its own: each replica's LISTEN connection, and the migrations with their advisory lock. Set it when `DATABASE_URL` is a pooler in transaction mode",
+  }),
+  DATABASE_PREPARED_STATEMENTS: variable({
+    field: 'databasePreparedStatements',
+    type: boolean,
+    default: 'true',
+    description:
+      '`false`: the hot statements are sent unnamed, as a pooler in transaction mode needs unless it tracks prepared statements (PgBouncer 1.21+ with `max_prepared_statements` above 0)',
+  }),
+  DATABASE_IDLE_TIMEOUT: variable({
+    field: 'databaseIdleTimeoutMs',
+    type: duration,
+    default: '5m',
+    description: "how long a connection of the pool may stay idle before it is closed (Fly.io's advice); `0s`: never",
+  }),
+  DATABASE_MAX_LIFETIME: variable({
+    field: 'databaseMaxLifetimeMs',
+    type: duration,
+    default: '10m',
+    description:
+      "how long a connection of the pool is used before it is replaced, so none outlives a proxy's drain (Fly.io's advice); `0s`: forever",
+  }),
   WORKER_ENABLED: variable({
     field: 'workerEnabled',
     type: boolean,
@@ -214,6 +241,10 @@ export const RULES: readonly ((values: VariableValues) => string | undefined)[] 
   ({ NODE_ENV, API_KEYS, AUTH_DISABLED }) =>
     NODE_ENV === 'production' && API_KEYS.length === 0 && !AUTH_DISABLED
       ? 'API_KEYS must be set when NODE_ENV=production (or set AUTH_DISABLED=true to run open on purpose)'
+      : undefined,
+  ({ DATABASE_URL, DATABASE_LISTEN_URL }) =>
+    DATABASE_LISTEN_URL !== undefined && DATABASE_URL === undefined
+      ? 'DATABASE_LISTEN_URL needs DATABASE_URL: without it the embedded PostgreSQL would take the queries, the LISTEN another server'
       : undefined,
   ({ RETRY_BASE_MS, RETRY_MAX_MS }) =>
     RETRY_MAX_MS < RETRY_BASE_MS ? 'RETRY_MAX_MS must not be less than RETRY_BASE_MS' : undefined,

@@ -28,9 +28,16 @@ class TaskSystemConnection implements OnApplicationShutdown {
     if (given && !given.isInitialized) {
       throw new TypeError('TaskSystemModule: the DataSource given must be initialised (TypeOrmModule does that)');
     }
-    if (options.runMigrations ?? true) await migrateDatabase(given ?? config.databaseUrl!);
+    // On the direct URL when there is one: the migration lock is a session's, which a pooler would leak.
+    if (options.runMigrations ?? true) await migrateDatabase(config.databaseListenUrl ?? given ?? config.databaseUrl!);
     if (given) return new TaskSystemConnection(given, false);
-    const own = new DataSource(dataSourceOptions(config.databaseUrl!, config.databasePoolSize));
+    const own = new DataSource(
+      dataSourceOptions(config.databaseUrl!, {
+        size: config.databasePoolSize,
+        idleTimeoutMs: config.databaseIdleTimeoutMs,
+        maxLifetimeMs: config.databaseMaxLifetimeMs,
+      }),
+    );
     return new TaskSystemConnection(await own.initialize(), true);
   }
 
