@@ -62,11 +62,12 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
   app.use(requestId, requestLog(config.logLevel, jsonLogger?.pino));
   app.use(
     jsonBodyParser([
-      { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },
-      { path: '/tasks', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
+      { method: 'POST', path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },
+      { method: 'POST', path: '/tasks', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
       // A schedule carries a task to submit, so the same limit as a task.
-      { path: '/schedules', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
-      { path: '/queues', limitBytes: BODY_OVERHEAD_BYTES },
+      { method: 'POST', path: '/schedules', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
+      { method: 'PATCH', path: '/schedules/:name', limitBytes: config.payloadLimitBytes + BODY_OVERHEAD_BYTES },
+      { method: 'PUT', path: '/queues/:name', limitBytes: BODY_OVERHEAD_BYTES },
     ]),
   );
   // Behind Fly's proxy or a load balancer, the client's address (which rate limits count by) is in X-Forwarded-For.

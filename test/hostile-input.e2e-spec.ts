@@ -318,4 +318,32 @@ describe('hostile input', () => {
       expect(await storedTasks()).toBe(before);
     });
   });
+
+  describe('a body is read only by the routes that take one', () => {
+    it('an unknown charset or Content-Encoding is a 415 naming it, and stores nothing', async () => {
+      const before = await storedTasks();
+      const charset = await api.http
+        .post('/tasks')
+        .set('Content-Type', 'application/json; charset=x-unknown')
+        .send('{"type":"demo"}');
+      expect(charset.status).toBe(415);
+      expect(charset.body).toMatchObject({ statusCode: 415, error: 'Unsupported Media Type' });
+      expect(messageOf(charset)).toMatch(/x-unknown/i);
+      const encoding = await api.http
+        .put('/queues/reports')
+        .set('Content-Type', 'application/json')
+        .set('Content-Encoding', 'x-unknown')
+        .send('{"concurrency":2}');
+      expect(encoding.status).toBe(415);
+      expect(messageOf(encoding)).toMatch(/x-unknown/i);
+      expect(await storedTasks()).toBe(before);
+      expect(await count('queues')).toBe(0);
+    });
+
+    it('a route that takes no body leaves a stray one unread: pausing with 20 KB of junk still pauses', async () => {
+      const paused = await send('post', '/queues/junk-body/pause', 'x'.repeat(20_000));
+      expect(paused.status).toBe(200);
+      expect(paused.body).toMatchObject({ name: 'junk-body', paused: true });
+    });
+  });
 });

@@ -48,6 +48,18 @@ describe('the fuzz checks', () => {
     expect(check(sent, answer(201, { type: 'demo', payload: { a: [1], b: 0 } }))).toEqual([]);
   });
 
+  it('read a body with no canonical field as the shorthand in POST /tasks, as a canonical item in a batch', () => {
+    expect(check(request('{}'), answer(201, { type: 'demo', payload: {} }))).toEqual([]);
+    const batch = request('{"tasks":[{}]}', {
+      url: '/tasks/batch',
+      operation: { ...submit, path: '/tasks/batch', label: 'POST /tasks/batch' },
+    });
+    expect(check(batch, answer(201, { tasks: [{ type: 'demo', payload: null }] }))).toEqual([]);
+    expect(kinds(check(batch, answer(201, { tasks: [{ type: 'demo', payload: {} }] })))).toEqual([
+      'accepted task differs from what was sent',
+    ]);
+  });
+
   it('catch a payload that lost its __proto__ member or held 1e309 as null', () => {
     const proto = request('{"type":"demo","payload":{"a":1,"__proto__":{"b":2}}}');
     expect(kinds(check(proto, answer(201, { type: 'demo', payload: { a: 1 } })))).toEqual([

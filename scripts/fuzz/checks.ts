@@ -112,7 +112,7 @@ function acceptedTaskMismatch(request: FuzzRequest, answer: unknown): string | u
           (answer as { tasks?: unknown[] })?.tasks?.[i],
         ]);
   for (const [body, task] of pairs) {
-    const expected = expectedTask(body);
+    const expected = expectedTask(body, path === '/tasks' ? 'canonical or shorthand' : 'canonical');
     if (!expected) return `${cut(JSON.stringify(body))} is not a task body, yet it was accepted`;
     const kept = task as { type?: unknown; payload?: unknown } | undefined;
     try {
@@ -131,12 +131,20 @@ function headerOf(request: FuzzRequest, name: string): string | undefined {
   return request.headers.find(([header]) => header.toLowerCase() === name)?.[1];
 }
 
-/** The type and payload the service should keep for a body (README: canonical or shorthand). */
-function expectedTask(body: unknown): { type: unknown; payload: unknown } | undefined {
+/**
+ * The type and payload the service should keep for a body (README): POST /tasks reads a body with no
+ * canonical field as the shorthand (the whole body is the payload); a batch item is always canonical, so
+ * `{}` there is a default task with no payload (null), as `{"type": "demo"}` is.
+ */
+function expectedTask(
+  body: unknown,
+  forms: 'canonical or shorthand' | 'canonical',
+): { type: unknown; payload: unknown } | undefined {
   if (body === undefined) return { type: DEFAULT_TASK_TYPE, payload: {} };
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const fields = body as Record<string, unknown>;
-  if (!CANONICAL_FIELDS.some((field) => Object.prototype.hasOwnProperty.call(fields, field))) {
+  const shorthand = !CANONICAL_FIELDS.some((field) => Object.prototype.hasOwnProperty.call(fields, field));
+  if (shorthand && forms === 'canonical or shorthand') {
     return { type: DEFAULT_TASK_TYPE, payload: body };
   }
   return {

@@ -1188,6 +1188,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description The body cannot be decoded: an unknown charset in Content-Type, or a Content-Encoding other than identity, gzip, deflate or br */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS for this key or address */
       429: {
         headers: {
@@ -1268,6 +1277,15 @@ export interface operations {
       };
       /** @description An item's payload over PAYLOAD_LIMIT_BYTES, or a body over 8 MiB */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description The body cannot be decoded: an unknown charset in Content-Type, or a Content-Encoding other than identity, gzip, deflate or br */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -1986,6 +2004,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description The body is over 16 KiB */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description The body cannot be decoded: an unknown charset in Content-Type, or a Content-Encoding other than identity, gzip, deflate or br */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS */
       429: {
         headers: {
@@ -2112,6 +2148,15 @@ export interface operations {
       };
       /** @description The task’s payload is over PAYLOAD_LIMIT_BYTES */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description The body cannot be decoded: an unknown charset in Content-Type, or a Content-Encoding other than identity, gzip, deflate or br */
+      415: {
         headers: {
           [name: string]: unknown;
         };
@@ -2364,6 +2409,15 @@ export interface operations {
       };
       /** @description The task’s payload is over PAYLOAD_LIMIT_BYTES */
       413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description The body cannot be decoded: an unknown charset in Content-Type, or a Content-Encoding other than identity, gzip, deflate or br */
+      415: {
         headers: {
           [name: string]: unknown;
         };

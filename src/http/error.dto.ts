@@ -21,3 +21,10 @@ export const CROSS_SITE_WRITE_REFUSED = {
     'No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site)',
   type: ErrorDto,
 };
+
+/** The 415 every route with a JSON body may answer (http/json-body.middleware.ts). */
+export const UNDECODABLE_BODY = {
+  description:
+    'The body cannot be decoded: an unknown charset in Content-Type, or a Content-Encoding other than identity, gzip, deflate or br',
+  type: ErrorDto,
+};

@@ -2,13 +2,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
 import { exceedsDepth, MAX_PAYLOAD_DEPTH } from '../json/storable-json.js';
 
-/** A path (and everything below it) whose POST, PUT and PATCH requests carry a JSON body of at most this size. */
+/**
+ * A route that takes a JSON body of at most `limitBytes`: its method and its path as the controller declares
+ * it, a `:name` segment matching any one segment (`/schedules/:name`).
+ */
 export interface JsonBodyRoute {
+  method: 'POST' | 'PUT' | 'PATCH';
   path: string;
   limitBytes: number;
 }
-
-const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
 /**
  * The deepest a body may nest: a payload's limit plus the deepest envelope around one, a batch item's
@@ -19,19 +21,20 @@ const MAX_BODY_DEPTH = MAX_PAYLOAD_DEPTH + 3;
 
 /**
  * Reads request bodies as JSON, whatever their Content-Type says: the original TaskSystem's
- * `curl -d '{...}'` sends application/x-www-form-urlencoded. Only the given routes read a body (the first
- * that matches decides the size limit); elsewhere a stray body must not turn a 404 into a 400. An empty
- * body stays undefined. Errors are answered here, in Nest's error shape, because no route has run yet.
+ * `curl -d '{...}'` sends application/x-www-form-urlencoded. Only the routes that take a body read one;
+ * elsewhere a stray body is left unread, so it cannot turn a 404 into a 400, nor a pause into a 413. Paths
+ * compare exactly (routing is case-sensitive, app.setup.ts). An empty body stays undefined. Errors are
+ * answered here, in Nest's error shape, because no route has run yet.
  */
 export function jsonBodyParser(routes: JsonBodyRoute[]): RequestHandler[] {
   const readers = routes.map((route) => ({
     ...route,
+    segments: segmentsOf(route.path),
     read: express.text({ type: () => true, limit: route.limitBytes }),
   }));
   const readBody: RequestHandler = (request, response, next) => {
-    const reader = METHODS_WITH_BODY.has(request.method)
-      ? readers.find(({ path }) => request.path === path || request.path.startsWith(`${path}/`))
-      : undefined;
+    const segments = segmentsOf(request.path);
+    const reader = readers.find((route) => route.method === request.method && matches(route.segments, segments));
     if (!reader) return next();
     reader.read(request, response, (error?: unknown) => {
       if (!error) return parseJson(request, response, next);
@@ -39,16 +42,27 @@ export function jsonBodyParser(routes: JsonBodyRoute[]): RequestHandler[] {
       if (type === 'entity.too.large') {
         return sendError(response, 413, 'Payload Too Large', `request body is larger than ${reader.limitBytes} bytes`);
       }
-      sendError(
-        response,
-        status && status < 500 ? status : 400,
-        'Bad Request',
-        `could not read the request body: ${(error as Error).message}`,
-      );
+      // An unknown charset or Content-Encoding: the body cannot be decoded at all.
+      if (status === 415) {
+        return sendError(
+          response,
+          415,
+          'Unsupported Media Type',
+          `could not read the request body: ${(error as Error).message}`,
+        );
+      }
+      sendError(response, 400, 'Bad Request', `could not read the request body: ${(error as Error).message}`);
     });
   };
   return [readBody];
 }
+
+/** `/schedules/a/` → ['schedules', 'a']: Express routes match with or without one trailing slash. */
+const segmentsOf = (path: string): string[] => path.replace(/\/$/, '').split('/').slice(1);
+
+const matches = (route: string[], path: string[]): boolean =>
+  route.length === path.length &&
+  route.every((segment, i) => (segment.startsWith(':') ? path[i] !== '' : segment === path[i]));
 
 function parseJson(request: Request, response: Response, next: NextFunction): void {
   const text: unknown = request.body;

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, UseGuards, UseFilters } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiPayloadTooLargeResponse,
+  ApiUnsupportedMediaTypeResponse,
   ApiBearerAuth,
   ApiForbiddenResponse,
   ApiOkResponse,
@@ -15,7 +17,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
 import { StrictValidationPipe } from '../http/strict-validation.pipe.js';
-import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto, UNDECODABLE_BODY } from '../http/error.dto.js';
 import { QueueDto, QueueListDto, SetQueueLimitDto } from './queue.dto.js';
 import { QueueNamePipe } from './queue-name.pipe.js';
 import { QueuesService } from './queues.service.js';
@@ -68,6 +70,8 @@ export class QueuesController {
   }
 
   @Put(':name')
+  @ApiPayloadTooLargeResponse({ type: ErrorDto, description: 'The body is over 16 KiB' })
+  @ApiUnsupportedMediaTypeResponse(UNDECODABLE_BODY)
   @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: "Set a queue's cluster-wide concurrency limit",

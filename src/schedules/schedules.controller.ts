@@ -23,6 +23,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
+  ApiUnsupportedMediaTypeResponse,
   ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
@@ -31,7 +32,7 @@ import {
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
 import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
-import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto, UNDECODABLE_BODY } from '../http/error.dto.js';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/create-schedule.dto.js';
 import { ScheduleDto, ScheduleListDto } from './dto/schedule.dto.js';
 import type { Schedule, ScheduleDefinition } from './schedule.js';
@@ -69,6 +70,7 @@ export class SchedulesController {
   }
 
   @Post()
+  @ApiUnsupportedMediaTypeResponse(UNDECODABLE_BODY)
   @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Create a schedule',
@@ -116,6 +118,7 @@ export class SchedulesController {
   }
 
   @Patch(':name')
+  @ApiUnsupportedMediaTypeResponse(UNDECODABLE_BODY)
   @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Change, pause or resume a schedule',

@@ -31,6 +31,7 @@ import {
   ApiOperation,
   ApiParam,
   ApiPayloadTooLargeResponse,
+  ApiUnsupportedMediaTypeResponse,
   ApiProduces,
   ApiQuery,
   ApiServiceUnavailableResponse,
@@ -51,7 +52,7 @@ import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js
 import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE, SHORTHAND_TASK_BODY } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
 import { WaitQuery } from './dto/wait.query.js';
-import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto, UNDECODABLE_BODY } from '../http/error.dto.js';
 import {
   ConflictErrorDto,
   TaskAttemptListDto,
@@ -93,6 +94,7 @@ export class TasksController {
   ) {}
 
   @Post()
+  @ApiUnsupportedMediaTypeResponse(UNDECODABLE_BODY)
   @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Submit a task',
@@ -138,6 +140,7 @@ export class TasksController {
   }
 
   @Post('batch')
+  @ApiUnsupportedMediaTypeResponse(UNDECODABLE_BODY)
   @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Submit up to 1,000 tasks at once',
