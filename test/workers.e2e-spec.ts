@@ -3,6 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 /** A replica as GET /workers answers it: the OpenAPI document's type. */
 import type { Worker } from '../src/client/index.js';
 import { GoneWorkersRetention } from '../src/maintenance/gone-workers-retention.service.js';
+import { aLiveWorkerRuns } from '../src/workers/workers.sql.js';
 import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { freePort, startService } from './support/service-process.js';
 import type { ServiceProcess } from './support/service-process.js';
@@ -147,5 +148,27 @@ describe('live workers', () => {
     await apiOnly.app.get(GoneWorkersRetention).runOnce();
     const kept = await database.query<{ id: string }>('SELECT id FROM workers ORDER BY id');
     expect(kept.map((row) => row.id)).toEqual(['alpha', 'beta']);
+  });
+
+  it('answers whether a live replica runs a type and works a queue (what a task waiting with no worker needs)', async () => {
+    const runs = async (type: string, queue: string): Promise<boolean> =>
+      (await database.query<{ runs: boolean }>(`SELECT ${aLiveWorkerRuns('$1', '$2')} AS runs`, [type, queue]))[0].runs;
+    await database.query(
+      `INSERT INTO workers (id, host, pid, version, started_at, task_types, slots, queues, lease_ms)
+       VALUES ('bound', 'h', 1, '0.0.0', now(), '{only-here}', 1, '{reports}', 60000)`,
+    );
+    try {
+      expect(await runs('only-here', 'reports')).toBe(true);
+      expect(await runs('only-here', 'default')).toBe(false);
+      expect(await runs('nobody-runs-this', 'reports')).toBe(false);
+      // alpha, live, runs `gate` and works every queue.
+      expect(await runs('gate', 'anything')).toBe(true);
+      await database.query(`UPDATE workers SET last_heartbeat_at = now() - interval '61 seconds' WHERE id = 'bound'`);
+      expect(await runs('only-here', 'reports')).toBe(false);
+      await database.query(`UPDATE workers SET last_heartbeat_at = now(), gone_at = now() WHERE id = 'bound'`);
+      expect(await runs('only-here', 'reports')).toBe(false);
+    } finally {
+      await database.query(`DELETE FROM workers WHERE id = 'bound'`);
+    }
   });
 });

@@ -11,12 +11,17 @@ export const GONE_AT = `COALESCE(
     CASE WHEN w.last_heartbeat_at + w.lease_ms * interval '1 millisecond' < now()
          THEN w.last_heartbeat_at + w.lease_ms * interval '1 millisecond' END)`;
 
-/**
- * A condition on the worker row `w`: it is alive. For the statements that ask whether some live replica
- * runs a task's type and works its queue: `w.task_types` holds its types, `w.queues` its queues (NULL:
- * every queue).
- */
+/** A condition on the worker row `w`: it is alive. */
 export const LIVE_WORKER = `(${GONE_AT}) IS NULL`;
+
+/**
+ * True when some live replica runs task type `type` and works queue `queue` (each a SQL expression: a
+ * column such as `t.type`, or a parameter): false means a task of that type in that queue waits for a
+ * replica that is not there (a waiting task's `no-worker` reason).
+ */
+export const aLiveWorkerRuns = (type: string, queue: string): string => `EXISTS (
+    SELECT 1 FROM workers AS w
+    WHERE ${LIVE_WORKER} AND ${type} = ANY (w.task_types) AND (w.queues IS NULL OR ${queue} = ANY (w.queues)))`;
 
 /**
  * A replica's heartbeat, and its registration at start-up: everything it is, and the time. One statement
