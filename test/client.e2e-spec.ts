@@ -120,6 +120,14 @@ describe('the HTTP client', () => {
     expect(await failureOf(client.queues.pause('Not A Name'))).toMatchObject({ status: 400 });
   });
 
+  it('lists the replicas that run tasks, as the document describes them', async () => {
+    const [worker] = await waitFor('the replica to be listed', async () => {
+      const workers = await client.workers();
+      return workers.length > 0 ? workers : undefined;
+    });
+    expect(worker).toMatchObject({ id: app.config.replicaId, slots: 2, queues: null, gone: false, goneAt: null });
+  });
+
   it('creates, reads, changes, pauses, resumes and deletes schedules', async () => {
     const created = await client.schedules.create({
       name: 'client-nightly',

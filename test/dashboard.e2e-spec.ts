@@ -456,6 +456,39 @@ describe('dashboard', () => {
     await card.getByText('Limit: none').waitFor();
   });
 
+  it('shows the Workers panel: each replica live with its slots, types and queues, then gone and greyed once it stops', async () => {
+    const other = await startTestApp(database.url, {
+      REPLICA_ID: 'dash-worker',
+      WORKER_CONCURRENCY: '2',
+      WORKER_QUEUES: 'dash-w:1,default',
+    });
+    const page = await visit();
+    const panel = page.getByRole('region', { name: 'Workers' });
+    const own = panel.locator(`li[data-worker="${app.config.replicaId}"]`);
+    await own.getByText('● live').waitFor();
+    expect(await own.getByText(/^\d+ of 8 in use$/).count()).toBe(1);
+    expect(await own.getByText(/flaky/).textContent()).toContain('sleep');
+    expect(await own.getByText(/ ago$/).count()).toBe(1);
+
+    const card = panel.locator('li[data-worker="dash-worker"]');
+    // It registers as its worker starts: the panel reads again at least every 5 s.
+    await card.getByText('● live').waitFor({ timeout: 10_000 });
+    await card.getByText('0 of 2 in use').waitFor();
+    await card.getByText('dash-w (at most 1 here), default').waitFor();
+    expect(await card.getAttribute('class')).not.toMatch(/\bgone\b/);
+
+    // Stopped, it turns gone without a reload, greyed, after the live replicas.
+    await other.close();
+    await card.getByText('○ gone').waitFor({ timeout: 10_000 });
+    expect(await card.getAttribute('class')).toMatch(/\bgone\b/);
+    expect(
+      await page.evaluate(`getComputedStyle(document.querySelector('li[data-worker="dash-worker"]')).borderStyle`),
+    ).toBe('dashed');
+    const states = await panel.locator('li[data-worker] .state').allTextContents();
+    expect(states).toEqual([...states].sort((a, b) => Number(a === '○ gone') - Number(b === '○ gone')));
+    await panel.getByText(/\d+ live, \d+ gone in the last hour/).waitFor();
+  });
+
   it('filters the list by queue, from the queues the service knows', async () => {
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
     const a = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'dash-a', runAt: inAnHour });

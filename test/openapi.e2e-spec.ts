@@ -230,6 +230,17 @@ describe('the OpenAPI document', () => {
     });
   });
 
+  describe('workers', () => {
+    it('lists the replicas that run tasks', async () => {
+      // The worker registers as it starts: its row may land just after the app answers.
+      const listed = await waitFor('the worker to be listed', async () => {
+        const answer = await call('GET', '/workers');
+        return answer.body.workers?.length > 0 ? answer : undefined;
+      });
+      expect(listed).toMatchObject({ status: 200, body: { workers: [{ id: api.config.replicaId, gone: false }] } });
+    });
+  });
+
   describe('schedules', () => {
     it('creates, lists, reads, changes and deletes a schedule, with its errors', async () => {
       const definition = { name: 'openapi-nightly', cron: '0 3 * * *', task: { type: 'sleep', payload: { ms: 1 } } };

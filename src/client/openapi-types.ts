@@ -360,6 +360,26 @@ export interface paths {
     patch: operations['SchedulesController_update'];
     trace?: never;
   };
+  '/workers': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the replicas that run tasks
+     * @description Each replica with the worker on, as its last heartbeat (every LEASE_MS/3) described it: types, slots, slots in use, queues. Live ones first; then those gone in the last hour, `gone` with `goneAt`: stopped cleanly, or silent for a lease (killed, frozen, cut off).
+     */
+    get: operations['WorkersController_list'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -866,6 +886,86 @@ export interface components {
       cron?: string;
       /** @description What each occurrence submits, replaced whole */
       task?: components['schemas']['ScheduleTaskDto'];
+    };
+    WorkerDto: {
+      /**
+       * @description REPLICA_ID: the `<replica>` in the `workerId` (`<replica>/<slot>`) of the tasks it runs
+       * @example vm-17211-cc28
+       */
+      id: string;
+      /**
+       * @description The host name of its machine or container
+       * @example vm-17211
+       */
+      host: string;
+      /**
+       * @description Its process id on that host
+       * @example 17211
+       */
+      pid: number;
+      /**
+       * @description The version of the tasksystem package it runs
+       * @example 0.1.0
+       */
+      version: string;
+      /**
+       * Format: date-time
+       * @description When its worker started
+       */
+      startedAt: string;
+      /**
+       * @description The task types it runs (it claims only these)
+       * @example [
+       *       "demo"
+       *     ]
+       */
+      taskTypes: string[];
+      /**
+       * @description WORKER_CONCURRENCY: tasks it runs at once
+       * @example 5
+       */
+      slots: number;
+      /**
+       * @description Tasks it holds `running` now: 0 once it stopped cleanly; a killed one keeps its count until its leases are taken back
+       * @example 2
+       */
+      slotsInUse: number;
+      /**
+       * @description The queues it works (WORKER_QUEUES); null: every queue
+       * @example null
+       */
+      queues: string[] | null;
+      /**
+       * @description Its own limits of tasks running at once on it, by queue (WORKER_QUEUES `name:n`)
+       * @example {
+       *       "reports": 2
+       *     }
+       */
+      queueLimits: {
+        [key: string]: number;
+      };
+      /**
+       * @description LEASE_MS: it counts as gone one lease after its last heartbeat
+       * @example 30000
+       */
+      leaseMs: number;
+      /**
+       * Format: date-time
+       * @description When it last said it was alive
+       */
+      lastHeartbeatAt: string;
+      /** @description It stopped cleanly, or has not beaten for a lease (killed, frozen or cut off) */
+      gone: boolean;
+      /**
+       * Format: date-time
+       * @description When it stopped cleanly, or one lease after its last heartbeat; null while alive
+       * @example null
+       */
+      goneAt: string | null;
+    };
+    WorkerListDto: {
+      /** @description The live replicas that run tasks, by id, then those gone in the last hour */
+      workers: components['schemas']['WorkerDto'][];
     };
   };
   responses: never;
@@ -2426,6 +2526,52 @@ export interface operations {
         };
       };
       /** @description Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS for this key or address */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description The database is unreachable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+    };
+  };
+  WorkersController_list: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['WorkerListDto'];
+        };
+      };
+      /** @description API keys are configured and none valid was sent */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS */
       429: {
         headers: {
           [name: string]: unknown;

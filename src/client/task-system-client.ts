@@ -15,6 +15,7 @@ import type {
   TaskPage,
   TaskSubmission,
   TaskType,
+  Worker,
 } from './types.js';
 
 export interface TaskSystemClientOptions {
@@ -65,6 +66,11 @@ export interface TaskSystemClient {
   wait(id: string, options: WaitOptions): Promise<Task>;
   /** submit, then wait: POST /tasks?wait=, then GET /tasks/:id?wait= until the task ends or `timeoutMs` passes. */
   submitAndWait(task: TaskSubmission, options: WaitOptions): Promise<Task>;
+  /**
+   * GET /workers: the replicas that run tasks (types, slots, slots in use, queues, last heartbeat), live
+   * ones first, then those gone in the last hour (`gone`, `goneAt`).
+   */
+  workers(): Promise<Worker[]>;
   queues: {
     /** GET /queues: queues with tasks or settings, and `default`, with their tasks by status. */
     list(): Promise<Queue[]>;
@@ -146,6 +152,7 @@ export function createTaskSystemClient({ baseUrl, apiKey, fetch }: TaskSystemCli
         (waitMs) => body(api.POST('/tasks', { body: submission, ...waiting(waitMs) })),
         (current) => readWaiting(current.id),
       ),
+    workers: async () => (await body(api.GET('/workers'))).workers,
     queues: {
       list: async () => (await body(api.GET('/queues'))).queues,
       pause: (name) => body(api.POST('/queues/{name}/pause', queue(name))),

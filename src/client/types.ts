@@ -21,6 +21,9 @@ export type ListTasksQuery = Omit<ListQuery, 'status'> & { status?: TaskStatus |
 
 export type Queue = Schemas['QueueDto'];
 
+/** A replica that runs tasks, live or gone in the last hour (GET /workers). */
+export type Worker = Schemas['WorkerDto'];
+
 export type Schedule = Schemas['ScheduleDto'];
 export type ScheduleDefinition = Schemas['CreateScheduleDto'];
 /** PATCH /schedules/:name: the fields given replace the stored ones. */

@@ -6,6 +6,7 @@
  */
 import type { Schedule } from '../schedules/schedule.js';
 import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
+import type { WorkerView } from '../workers/worker.js';
 
 /** A value as JSON carries it: a Date becomes its ISO-8601 string. */
 export type Json<T> = T extends Date
@@ -69,6 +70,9 @@ export interface QueueJson {
   concurrency: number | null;
   counts: Record<TaskStatus, number>;
 }
+
+/** Each replica of GET /workers. */
+export type WorkerJson = Json<WorkerView>;
 
 /** GET /schedules, and PATCH /schedules/:name. */
 export type ScheduleJson = Json<Schedule>;

@@ -11,6 +11,7 @@ import { TaskStoreModule } from '../task-store/task-store.module.js';
 import { TaskTypesModule } from '../task-types/task-types.module.js';
 import { TasksHttpModule } from '../tasks/tasks-http.module.js';
 import { TasksModule } from '../tasks/tasks.module.js';
+import { WorkersHttpModule } from '../workers/workers-http.module.js';
 import { TASKSYSTEM_OPTIONS, TaskSystemCoreModule } from './task-system-core.module.js';
 import { withDefaults } from './task-system.options.js';
 import type { TaskSystemAsyncOptions, TaskSystemFeatures, TaskSystemModuleOptions } from './task-system.options.js';
@@ -54,7 +55,7 @@ function assemble(
   if (features.worker)
     parts.push(import('../worker/worker.module.js').then(({ WorkerModule }) => ({ module: WorkerModule })));
   if (features.http) {
-    const routes: Type[] = [TasksHttpModule, QueuesHttpModule, SchedulesHttpModule];
+    const routes: Type[] = [TasksHttpModule, QueuesHttpModule, SchedulesHttpModule, WorkersHttpModule];
     const path = features.http.path ?? '';
     parts.push(...routes, RouterModule.register(routes.map((module) => ({ path, module }))));
     if (features.dashboard) parts.push(DashboardModule);

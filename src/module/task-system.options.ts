@@ -38,7 +38,7 @@ export interface TaskSystemOptions {
 export interface TaskSystemFeatures {
   /** Claim and run tasks of the types this process declares with @TaskHandler (default true). */
   worker?: boolean;
-  /** The REST API (tasks, queues, schedules, the event stream) under `path` (default off). */
+  /** The REST API (tasks, queues, schedules, workers, the event stream) under `path` (default off). */
   http?: false | { path?: string };
   /** The dashboard at /dashboard, over the REST API: needs `http` at the root path (default false). */
   dashboard?: boolean;

@@ -12,6 +12,7 @@ import type { TaskClaimer } from './task-claimer.js';
 import type { TaskHandler } from '../task-types/task-handler.js';
 import type { TaskRunners } from './task-runners.js';
 import type { TaskOutcomeWriter } from './task-outcome.writer.js';
+import type { WorkerPresence } from './worker-presence.js';
 import { claimedTask } from './test-support/claimed-task.js';
 import { WorkerSupervisor } from './worker-supervisor.service.js';
 
@@ -85,6 +86,7 @@ function supervisorWith({ concurrency = 3 }: { concurrency?: number } = {}) {
     outcomes as unknown as TaskOutcomeWriter,
     { claimDuration: { startTimer: () => () => 0 }, running: { set: () => undefined } } as unknown as TaskMetrics,
     claimer as unknown as TaskClaimer,
+    { beat: () => Promise.resolve(), leave: () => Promise.resolve() } as unknown as WorkerPresence,
   );
   return {
     supervisor,

@@ -12,6 +12,7 @@ import type { TaskAbortKind } from './task-abort-reason.js';
 import { TaskClaimer } from './task-claimer.js';
 import { TaskRunners } from './task-runners.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
+import { WorkerPresence } from './worker-presence.js';
 
 /**
  * How long a stop for a task this replica does not (yet) run is remembered. The stop's NOTIFY can
@@ -59,6 +60,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly outcomes: TaskOutcomeWriter,
     private readonly metrics: TaskMetrics,
     private readonly claimer: TaskClaimer,
+    private readonly presence: WorkerPresence,
   ) {}
 
   /** How many handlers run here now. */
@@ -75,8 +77,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.notifications.on('stop', this.onStop);
     this.pollTimer = setInterval(this.onWake, this.config.pollIntervalMs);
     const heartbeatMs = Math.max(100, Math.floor(this.config.leaseMs / 3));
-    this.heartbeatTimer = setInterval(() => void this.renewLeases(), heartbeatMs);
+    // One timer beats for the leases of the tasks held here and for this replica's row in GET /workers.
+    this.heartbeatTimer = setInterval(() => {
+      void this.renewLeases();
+      void this.presence.beat();
+    }, heartbeatMs);
     this.started = true;
+    void this.presence.beat();
     this.logger.log(`worker ${this.config.replicaId} started with ${this.config.workerConcurrency} slots`);
     void this.fillSlots();
   }
@@ -102,6 +109,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     }
     this.notifications.off('stop', this.onStop);
     clearInterval(this.heartbeatTimer);
+    await this.presence.leave();
   }
 
   /** How many handlers of this queue run here now. */

@@ -10,7 +10,7 @@ import { messageOf } from './dom.js';
 /** @import { Auth } from './auth.js' */
 /**
  * @import { ErrorBodyJson, QueueJson, ScheduleJson, TaskAttemptsJson, TaskCountsJson, TaskJson, TaskPageJson,
- *   TaskSubmissionJson, TaskTypeJson } from '../api-json.js'
+ *   TaskSubmissionJson, TaskTypeJson, WorkerJson } from '../api-json.js'
  */
 
 export class ApiError extends Error {
@@ -167,6 +167,11 @@ export function createApi(auth) {
       /** @type {QueueJson} */ (
         (await request('PUT', `/queues/${encodeURIComponent(name)}`, { body: { concurrency } })).body
       ),
+    /**
+     * The replicas that run tasks: live ones first, then those gone in the last hour.
+     * @returns {Promise<WorkerJson[]>}
+     */
+    workers: async () => /** @type {{ workers: WorkerJson[] }} */ ((await request('GET', '/workers')).body).workers,
     /**
      * By name.
      * @returns {Promise<{ schedules: ScheduleJson[] }>}

@@ -12,6 +12,7 @@ import { BUILT_IN_TYPES, createSubmitForm } from './submit-form.js';
 import { createTaskDetail } from './task-detail.js';
 import { createTaskList } from './task-list.js';
 import { createThroughputChart } from './throughput-chart.js';
+import { createWorkersPanel } from './workers-panel.js';
 /** @import { TaskSummaryJson } from '../api-json.js' */
 /** @import { RowControls } from './task-rows.js' */
 
@@ -137,10 +138,18 @@ const schedules = createSchedulesPanel({
   api,
   onOpenTask: (id) => detail.open(id),
 });
+const workers = createWorkersPanel({
+  list: byId('worker-list', HTMLUListElement),
+  statusLine: byId('workers-status', HTMLElement),
+  error: byId('workers-error', HTMLElement),
+  refreshButton: byId('workers-refresh', HTMLButtonElement),
+  api,
+});
 /** Tasks changed somewhere: the panels read again, at most every 5 s (GET /queues counts the whole table). */
 function panelsChanged() {
   queues.changed();
   schedules.changed();
+  workers.changed();
 }
 
 /** Counts without the stream: the service's counts route, if it has one. */
@@ -218,3 +227,4 @@ void loadTypes();
 void list.load();
 void queues.load();
 void schedules.load();
+void workers.load();

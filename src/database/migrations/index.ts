@@ -6,6 +6,7 @@ import { LiveIdempotencyKeys1764633600000 } from './1764633600000-live-idempoten
 import { CreateTaskAttempts1764720000000 } from './1764720000000-create-task-attempts.js';
 import { CreateQueues1764806400000 } from './1764806400000-create-queues.js';
 import { TaskRequestId1764979200000 } from './1764979200000-task-request-id.js';
+import { CreateWorkers1765000000000 } from './1765000000000-create-workers.js';
 
 /** Every migration, oldest first. Listed by hand so that the build, the app and the tests agree. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   CreateTaskAttempts1764720000000,
   CreateQueues1764806400000,
   TaskRequestId1764979200000,
+  CreateWorkers1765000000000,
 ];
