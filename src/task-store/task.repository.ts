@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
+import type { TracedTask, NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
 import { Database } from '../database/database.js';
 import type { Transaction } from '../database/database.js';
@@ -83,8 +83,8 @@ export class TaskRepository {
    * Claims up to one task per free slot from the queues without limits (`queues` null: all of them),
    * leaving out `ownLimitQueues`, which are claimed one by one.
    */
-  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<Task[]> {
-    const claimed = await this.db.rows<Task>(
+  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<TracedTask[]> {
+    const claimed = await this.db.rows<TracedTask>(
       SQL.CLAIM_TASKS,
       [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queues, ownLimitQueues],
       { name: 'claim_tasks' },
@@ -98,9 +98,9 @@ export class TaskRepository {
    * limit allows, which one lock per queue, held until `tx` ends, keeps true while replicas claim at the
    * same time.
    */
-  async claimFromQueue(claim: Claim, queue: string, tx: Transaction): Promise<Task[]> {
+  async claimFromQueue(claim: Claim, queue: string, tx: Transaction): Promise<TracedTask[]> {
     await this.db.rows(SQL.LOCK_QUEUE, [queue], { tx });
-    const claimed = await this.db.rows<Task>(
+    const claimed = await this.db.rows<TracedTask>(
       SQL.CLAIM_FROM_QUEUE,
       [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queue],
       { tx },
@@ -175,9 +175,12 @@ export class TaskRepository {
     return this.rows(SQL.COUNT_LIVE_TASKS, []);
   }
 
-  /** The task after the stop request, or undefined when it is unknown or already terminal. */
-  async requestStop(id: string): Promise<Task | undefined> {
-    const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);
+  /**
+   * The task after the stop request, and the trace it belongs to; undefined when it is unknown or already
+   * terminal.
+   */
+  async requestStop(id: string): Promise<TracedTask | undefined> {
+    const [task] = await this.rows<TracedTask>(SQL.REQUEST_STOP, [id]);
     return task;
   }
 
@@ -226,6 +229,7 @@ function insertParameters(tasks: NewTask[]): unknown[] {
     tasks.map((task) => task.timeoutMs),
     tasks.map((task) => task.queue),
     tasks.map((task) => task.key),
+    tasks.map((task) => (task.traceContext ? JSON.stringify(task.traceContext) : null)),
   ];
 }
 

@@ -1,23 +1,34 @@
-import type { Task } from '../task-store/task.js';
+import type { Task, TracedTask } from '../task-store/task.js';
 import type { HeldAttempt } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
+import { AttemptTrace } from './attempt-trace.js';
+import type { ClaimRound } from './attempt-trace.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 
 /** What a handler's run came to. `abandoned`: aborted, it did not end within its grace and was left behind. */
 export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: unknown; abandoned: boolean };
 
-/** One attempt this replica is running: the claimed task, its fencing token, its slot and its AbortSignal. */
+/**
+ * One attempt this replica is running: the claimed task, its fencing token, its slot, its AbortSignal, and
+ * its spans (in the trace the task was submitted in).
+ */
 export class RunningAttempt {
+  /** The task as its handler sees it: without the trace context, which is ours. */
+  readonly task: Task;
   readonly held: HeldAttempt;
   readonly slot: number;
   readonly startedAt = Date.now();
+  readonly trace: AttemptTrace;
   private readonly controller = new AbortController();
 
-  constructor(readonly task: Task) {
+  constructor(claimed: TracedTask, claim: ClaimRound = { startedAt: new Date(), endedAt: new Date(), claimed: 1 }) {
+    const { traceContext, ...task } = claimed;
+    this.task = task;
     const workerId = task.workerId as string; // a claimed task always has its holder
     this.held = { id: task.id, workerId, attempt: task.attempt };
     this.slot = slotOfWorkerId(workerId);
+    this.trace = new AttemptTrace(task, traceContext, claim);
   }
 
   get signal(): AbortSignal {
@@ -32,7 +43,9 @@ export class RunningAttempt {
   /** Fires the signal; returns false if it had already fired. */
   abort(kind: TaskAbortKind, message: string): boolean {
     if (this.signal.aborted) return false;
-    this.controller.abort(new TaskAbortReason(kind, message));
+    const reason = new TaskAbortReason(kind, message);
+    this.trace.aborted(reason);
+    this.controller.abort(reason);
     return true;
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Task } from '../task-store/task.js';
+import type { TracedTask } from '../task-store/task.js';
 import { Database } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
@@ -30,7 +30,7 @@ export class TaskClaimer {
    * Claims tasks of `types` for `freeSlots`. `runningHere(queue)` counts this replica's tasks running in
    * a queue, for its own limits.
    */
-  async claim(types: string[], freeSlots: number[], runningHere: (queue: string) => number): Promise<Task[]> {
+  async claim(types: string[], freeSlots: number[], runningHere: (queue: string) => number): Promise<TracedTask[]> {
     const free = [...freeSlots];
     const claim = (slots: number[]): Claim => ({
       types,
@@ -38,7 +38,7 @@ export class TaskClaimer {
       replicaId: this.config.replicaId,
       leaseMs: this.config.leaseMs,
     });
-    const claimed: Task[] = [];
+    const claimed: TracedTask[] = [];
     const ownLimits = this.ownLimits();
     for (const queue of await this.queuesToClaimOneByOne(ownLimits)) {
       const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));

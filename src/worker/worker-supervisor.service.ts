@@ -2,11 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Task } from '../task-store/task.js';
+import type { TracedTask } from '../task-store/task.js';
 import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
+import type { ClaimRound } from './attempt-trace.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 import { TaskClaimer } from './task-claimer.js';
@@ -142,17 +143,20 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         const free = this.freeSlots();
         if (this.stopping || free.length === 0) return;
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
+        const startedAt = new Date();
         const claimed = await this.claimer.claim(this.runners.types, free, (queue) => this.runningIn(queue));
         stopClaimTimer();
-        for (const task of claimed) this.start(task);
+        const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: claimed.length };
+        for (const task of claimed) this.start(task, round);
       } while (this.claimAgain);
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
     }
   }
 
-  private start(task: Task): void {
-    const attempt = new RunningAttempt(task);
+  private start(claimed: TracedTask, round: ClaimRound): void {
+    const attempt = new RunningAttempt(claimed, round);
+    const { task } = attempt;
     this.logger.log(
       `task ${task.id} (${task.type}) started, attempt ${task.attempt}/${task.maxAttempts} on ${attempt.held.workerId}`,
     );
@@ -163,15 +167,20 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       entry.handlerDone = true;
       this.metrics.running.set(--this.handlersRunning);
     };
-    entry.finished = runAttempt(attempt, handler, {
-      cancelGraceMs: this.config.cancelGraceMs,
-      logger: this.logger,
-      saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
-    })
+    entry.finished = attempt.trace
+      .run(task.type, () =>
+        runAttempt(attempt, handler, {
+          cancelGraceMs: this.config.cancelGraceMs,
+          logger: this.logger,
+          saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
+        }),
+      )
       .then((outcome) => {
         handlerEnded();
         void this.fillSlots();
-        return this.outcomes.write(attempt, outcome);
+        return attempt.trace.writeOutcome(attempt.abortKind === 'shutdown', () =>
+          this.outcomes.write(attempt, outcome),
+        );
       })
       .finally(() => {
         handlerEnded();

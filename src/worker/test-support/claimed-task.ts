@@ -1,10 +1,10 @@
-import type { Task } from '../../task-store/task.js';
+import type { TracedTask } from '../../task-store/task.js';
 
 /**
  * A task as a claim returns it, for unit tests: running, attempt 1 of 3, held by slot 1 of replica `r`.
  * A test states only the fields that matter to it.
  */
-export function claimedTask(fields: Partial<Task> = {}): Task {
+export function claimedTask(fields: Partial<TracedTask> = {}): TracedTask {
   const epoch = new Date(0);
   return {
     id: '1',
@@ -26,6 +26,7 @@ export function claimedTask(fields: Partial<Task> = {}): Task {
     createdAt: epoch,
     startedAt: epoch,
     finishedAt: null,
+    traceContext: null,
     ...fields,
   };
 }

@@ -1,0 +1,121 @@
+import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
+import type { Context, Span } from '@opentelemetry/api';
+import type { StoredTraceContext, Task } from '../task-store/task.js';
+import { recordError } from '../tracing/record-error.js';
+import { ATTR, EVENT, MESSAGING_SYSTEM } from '../tracing/span-attributes.js';
+import { contextFromStored } from '../tracing/trace-context.js';
+import { tracer } from '../tracing/tracer.js';
+import type { TaskAbortReason } from './task-abort-reason.js';
+import type { HandlerOutcome } from './running-attempt.js';
+
+/** The claim round that took a task: when it ran, and how many tasks it took. */
+export interface ClaimRound {
+  startedAt: Date;
+  endedAt: Date;
+  claimed: number;
+}
+
+/**
+ * One attempt's spans, in the trace its task was submitted in, on whichever replica claimed it:
+ *
+ *   process <queue>       CONSUMER, child of the submit span; from the claim to the outcome written
+ *     claim <queue>       the claim round that took the task (one statement for many tasks: each gets a copy)
+ *     run <type>          the handler, active while it runs so that its own spans nest here
+ *     write outcome       the fenced write of what it came to
+ *
+ * Stops, timeouts and shutdowns are `tasksystem.abort` events, a failed attempt that will run again a
+ * `tasksystem.retry` event. With no tracer provider registered, every span here is the API's no-op one.
+ */
+export class AttemptTrace {
+  private readonly span: Span;
+  private readonly context: Context;
+
+  constructor(task: Task, traceContext: StoredTraceContext | null, claim: ClaimRound) {
+    const parent = contextFromStored(traceContext);
+    this.span = tracer().startSpan(
+      `process ${task.queue}`,
+      {
+        kind: SpanKind.CONSUMER,
+        startTime: claim.startedAt,
+        attributes: {
+          [ATTR.messagingSystem]: MESSAGING_SYSTEM,
+          [ATTR.operationType]: 'process',
+          [ATTR.operationName]: 'process',
+          [ATTR.destination]: task.queue,
+          [ATTR.messageId]: task.id,
+          [ATTR.clientId]: task.workerId ?? '',
+          [ATTR.taskType]: task.type,
+          [ATTR.attempt]: task.attempt,
+          [ATTR.maxAttempts]: task.maxAttempts,
+        },
+      },
+      parent,
+    );
+    this.context = trace.setSpan(parent, this.span);
+    tracer()
+      .startSpan(
+        `claim ${task.queue}`,
+        {
+          startTime: claim.startedAt,
+          attributes: {
+            [ATTR.messagingSystem]: MESSAGING_SYSTEM,
+            [ATTR.operationType]: 'receive',
+            [ATTR.operationName]: 'claim',
+            [ATTR.batchCount]: claim.claimed,
+          },
+        },
+        this.context,
+      )
+      .end(claim.endedAt);
+  }
+
+  /** Runs the handler in the `run <type>` span; a failed run records its error there. */
+  async run(type: string, handler: () => Promise<HandlerOutcome>): Promise<HandlerOutcome> {
+    const span = tracer().startSpan(`run ${type}`, {}, this.context);
+    try {
+      const outcome = await context.with(trace.setSpan(this.context, span), handler);
+      if (!outcome.ok) recordError(span, outcome.error);
+      return outcome;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** The attempt's AbortSignal fired: its handler is told to stop. */
+  aborted(reason: TaskAbortReason): void {
+    this.span.addEvent(EVENT.abort, { [ATTR.abortKind]: reason.kind, [ATTR.abortReason]: reason.message });
+  }
+
+  /**
+   * Runs the outcome write in the `write outcome` span, then ends the attempt's span with what was written
+   * (undefined: nothing, the attempt was no longer held). `handedBack`: a shutdown's release, which is not
+   * a failure and not a retry.
+   */
+  async writeOutcome(handedBack: boolean, write: () => Promise<Task | undefined>): Promise<void> {
+    const span = tracer().startSpan('write outcome', {}, this.context);
+    try {
+      const written = await write();
+      if (written) this.written(written, handedBack);
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+      this.span.end();
+    }
+  }
+
+  /**
+   * The attempt's span says what the task became. A failure carries the error as the API shows it (the
+   * `run` span holds the exception itself, with its stack); a stop is no error.
+   */
+  private written(task: Task, handedBack: boolean): void {
+    this.span.setAttribute(ATTR.status, task.status);
+    if (handedBack || task.status === 'succeeded' || task.status === 'cancelled') return;
+    this.span.setAttribute(ATTR.errorType, typeof task.error?.name === 'string' ? task.error.name : 'Error');
+    this.span.setStatus({ code: SpanStatusCode.ERROR, message: task.error?.message });
+    if (task.status === 'queued') {
+      this.span.addEvent(EVENT.retry, { [ATTR.retryAt]: new Date(task.runAt).toISOString() });
+    }
+  }
+}
