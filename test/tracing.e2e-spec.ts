@@ -203,6 +203,9 @@ describe('traces', () => {
       },
     ]);
 
+    // Its handler ended because it was told to: no error there.
+    expect(only(spans, 'run sleep').events).toEqual([]);
+
     const stop = only(tracing.spansOf(stopper.traceId), 'stop default');
     expect(parentOf(stop)).toBe(stopper.spanId);
     expect(stop.links.map((link) => link.context)).toEqual([

@@ -222,7 +222,7 @@ export const VARIABLES = {
   OTEL_EXPORTER_OTLP_PROTOCOL: variable({
     type: oneOf(['http/protobuf']),
     default: 'http/protobuf',
-    description: 'only `http/protobuf`, which every OTLP collector and vendor accepts (no gRPC, no JSON)',
+    description: 'only `http/protobuf`, which OTLP collectors and the usual vendors accept (no gRPC, no JSON)',
   }),
   OTEL_SERVICE_NAME: variable({
     field: 'otelServiceName',

@@ -24,6 +24,14 @@ export const ATTR = {
 /** The value of messaging.system on every span of ours. */
 export const MESSAGING_SYSTEM = 'tasksystem';
 
+/**
+ * What every messaging span of ours starts with: the system and the operation, as the conventions name
+ * it (`type`: send, receive, process, settle) and as we do (`name`: submit, claim, process, stop).
+ */
+export function messagingOperation(type: 'send' | 'receive' | 'process' | 'settle', name: string) {
+  return { [ATTR.messagingSystem]: MESSAGING_SYSTEM, [ATTR.operationType]: type, [ATTR.operationName]: name };
+}
+
 /** Span events. */
 export const EVENT = {
   /** The attempt's AbortSignal fired: a stop, its timeout, the replica's shutdown, or its lease lost. */

@@ -1,9 +1,9 @@
 import { trace } from '@opentelemetry/api';
 import type { Task, StoredTraceContext } from '../task-store/task.js';
 import { recordError } from './record-error.js';
-import { ATTR, MESSAGING_SYSTEM } from './span-attributes.js';
+import { ATTR, messagingOperation } from './span-attributes.js';
 import { contextFromStored } from './trace-context.js';
-import { tracer } from './tracer.js';
+import { TRACER } from './tracer.js';
 
 /** What a stop tells its span once the stop statement has found the task. */
 export interface StopTrace {
@@ -22,12 +22,10 @@ export function traceStop<T extends { task: Task; stopped: boolean }>(
 ): Promise<T> {
   const attributes = {
     [ATTR.clientId]: replicaId,
-    [ATTR.messagingSystem]: MESSAGING_SYSTEM,
-    [ATTR.operationType]: 'settle',
-    [ATTR.operationName]: 'stop',
+    ...messagingOperation('settle', 'stop'),
     [ATTR.messageId]: id,
   };
-  return tracer().startActiveSpan('stop', { attributes }, async (span) => {
+  return TRACER.startActiveSpan('stop', { attributes }, async (span) => {
     try {
       const outcome = await stop({
         requested: (task, traceContext) => {

@@ -1,9 +1,9 @@
 import { SpanKind } from '@opentelemetry/api';
 import type { StoredTraceContext } from '../task-store/task.js';
 import { recordError } from './record-error.js';
-import { ATTR, MESSAGING_SYSTEM } from './span-attributes.js';
+import { ATTR, messagingOperation } from './span-attributes.js';
 import { storedTraceContextOf } from './trace-context.js';
-import { tracer } from './tracer.js';
+import { TRACER } from './tracer.js';
 
 /**
  * Runs a submission in its `submit <queue>` span (a PRODUCER span, child of whatever span is active: the
@@ -19,15 +19,13 @@ export function traceSubmission<T>(
   const distinct = [...new Set(queues)];
   const queue = distinct.length === 1 ? distinct[0] : undefined;
   const attributes = {
-    [ATTR.messagingSystem]: MESSAGING_SYSTEM,
-    [ATTR.operationType]: 'send',
-    [ATTR.operationName]: 'submit',
+    ...messagingOperation('send', 'submit'),
     [ATTR.clientId]: replicaId,
     ...(queue === undefined ? {} : { [ATTR.destination]: queue }),
     ...(queues.length > 1 ? { [ATTR.batchCount]: queues.length } : {}),
   };
   const name = queue === undefined ? 'submit' : `submit ${queue}`;
-  return tracer().startActiveSpan(name, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
+  return TRACER.startActiveSpan(name, { kind: SpanKind.PRODUCER, attributes }, async (span) => {
     try {
       const submitted = await insert(storedTraceContextOf(span));
       const ids = submittedIds(submitted);

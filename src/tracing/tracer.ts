@@ -1,12 +1,8 @@
 import { trace } from '@opentelemetry/api';
-import type { Tracer } from '@opentelemetry/api';
 
 /**
  * TaskSystem's tracer, from whatever tracer provider is registered globally: the service's own (main.ts,
- * when OTEL_* asks for one), or the embedding application's SDK. With none, the API hands out spans that
- * record nothing, at the cost of a few allocations. Asked for at each use, not kept: the API's proxy
- * would pick up a provider registered later, but a lookup per span is cheap and obviously right.
+ * when OTEL_* asks for one), or the embedding application's SDK. The API's proxy tracer finds a provider
+ * registered after this module loaded; until then, and with none, it hands out spans that record nothing.
  */
-export function tracer(): Tracer {
-  return trace.getTracer('tasksystem');
-}
+export const TRACER = trace.getTracer('tasksystem');
