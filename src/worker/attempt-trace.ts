@@ -33,7 +33,7 @@ export class AttemptTrace {
    * No trace at all: no tracer provider, and a task stored without a trace context. Then nothing more is
    * made than this one no-op span, and the handler runs as if there were no tracing. Measured on a busy
    * 2-core machine: about 2 µs per attempt this way, 5 µs when every no-op span was made anyway; a claim
-   * statement takes 0.5 ms.
+   * of 5 tasks takes 0.8 ms.
    */
   private readonly off: boolean;
   private abortKind: TaskAbortKind | undefined;
