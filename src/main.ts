@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { Logger } from '@nestjs/common';
 import { createApp } from './app.setup.js';
 import { ConfigError, loadConfig } from './config/app-config.js';
+import type { AppConfig } from './config/app-config.js';
 import type { EmbeddedPostgres } from './dev/embedded-postgres/embedded-postgres.js';
+import type { TracingSdk } from './tracing/tracing-sdk.js';
 
 const logger = new Logger('Main');
 
@@ -13,6 +15,7 @@ const EMBEDDED_PORT = 54_329;
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
+  const tracing = await startTracing(config);
   let embedded: EmbeddedPostgres | undefined;
   if (!config.databaseUrl) {
     logger.log(`DATABASE_URL is not set: starting the embedded PostgreSQL in ${EMBEDDED_DATA_DIR}`);
@@ -32,6 +35,7 @@ async function main(): Promise<void> {
     shuttingDown = true;
     logger.log(`${signal} received: stopping`);
     await app.close();
+    await tracing?.shutdown(); // sends the spans still batched
     await embedded?.stop();
     // Explicit exit: a clean stop exits 0 even if a library left a timer or socket open.
     process.exit(0);
@@ -41,6 +45,15 @@ async function main(): Promise<void> {
 
   await app.listen(config.port);
   logger.log(`TaskSystem listening on http://localhost:${config.port} (docs at /docs)`);
+}
+
+/** The OpenTelemetry SDK, when OTEL_* asks for traces; otherwise none is even loaded (docs/observability.md). */
+async function startTracing(config: AppConfig): Promise<TracingSdk | undefined> {
+  if (config.otelSdkDisabled || config.tracesExporter === 'none') return undefined;
+  const { startTracingSdk } = await import('./tracing/tracing-sdk.js');
+  const sdk = startTracingSdk(config);
+  logger.log(`traces of service ${config.otelServiceName} go to ${sdk.destination}`);
+  return sdk;
 }
 
 /**

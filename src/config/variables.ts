@@ -231,6 +231,46 @@ export const VARIABLES = {
     },
     description: 'names this process in `workerId` (`<replica>/<slot>`)',
   }),
+  // OpenTelemetry's own variables (docs/observability.md). The service reads these few to decide whether to
+  // load an SDK at all and which exporter; the exporter itself reads the rest (OTEL_EXPORTER_OTLP_HEADERS…).
+  OTEL_SDK_DISABLED: variable({
+    field: 'otelSdkDisabled',
+    type: boolean,
+    default: 'false',
+    description: '`true`: no traces, whatever the other `OTEL_*` variables say',
+  }),
+  OTEL_TRACES_EXPORTER: variable({
+    field: 'tracesExporter',
+    type: oneOf(['otlp', 'console', 'none']),
+    default: {
+      text: (textOf) =>
+        textOf('OTEL_EXPORTER_OTLP_ENDPOINT') || textOf('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ? 'otlp' : 'none',
+      shown: '`otlp` when an OTLP endpoint is set, else `none`',
+    },
+    description:
+      'where traces go: `otlp` (OTLP over HTTP/protobuf), `console` (stdout, to have a look), `none` (no OpenTelemetry SDK is loaded)',
+  }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: variable({
+    type: matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
+    default: { value: undefined, shown: 'unset' },
+    description: 'the OTLP collector, such as http://localhost:4318: traces go to `<endpoint>/v1/traces`',
+  }),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: variable({
+    type: matching(/^https?:\/\/\S+$/, 'an http:// or https:// URL'),
+    default: { value: undefined, shown: 'unset' },
+    description: 'the full URL traces are sent to, instead of `OTEL_EXPORTER_OTLP_ENDPOINT`',
+  }),
+  OTEL_EXPORTER_OTLP_PROTOCOL: variable({
+    type: oneOf(['http/protobuf']),
+    default: 'http/protobuf',
+    description: 'only `http/protobuf`, which OTLP collectors and the usual vendors accept (no gRPC, no JSON)',
+  }),
+  OTEL_SERVICE_NAME: variable({
+    field: 'otelServiceName',
+    type: matching(/^\S.{0,254}$/, '1 to 255 characters'),
+    default: 'tasksystem',
+    description: "the traces' `service.name`; each replica's `service.instance.id` is its `REPLICA_ID`",
+  }),
 };
 
 export type VariableName = keyof typeof VARIABLES;

@@ -6,6 +6,7 @@ import { CronSchedule, planOccurrence } from '../schedules/cron-schedule.js';
 import { occurrenceKey } from '../schedules/schedule.js';
 import { SchedulesRepository } from '../schedules/schedules.repository.js';
 import type { ClaimedSchedules, DueSchedule } from '../schedules/schedules.repository.js';
+import { traceSubmission } from '../tracing/submission-tracing.js';
 import type { PeriodicJob } from './periodic-job.js';
 
 /** Schedules claimed per transaction; a bigger backlog is worked through in further rounds at once. */
@@ -93,7 +94,12 @@ export class ScheduleRunner implements PeriodicJob {
 
     let task;
     try {
-      task = await claimed.submit(schedule.task, occurrenceKey(name, occurrence));
+      // Its own trace (no span is active in a periodic job): each occurrence's task is traced from here.
+      task = await traceSubmission(
+        { queues: [schedule.task.queue], replicaId: this.config.replicaId },
+        (traceContext) => claimed.submit(schedule.task, occurrenceKey(name, occurrence), traceContext),
+        (submitted) => (submitted ? [submitted.id] : []),
+      );
     } catch (error) {
       // Left due, it would fail again at every wake-up. Skipped, the schedule goes on with its next run.
       await claimed.advance(name, nextRunAt, null);

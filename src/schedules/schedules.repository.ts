@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Database } from '../database/database.js';
-import type { Task } from '../task-store/task.js';
+import type { StoredTraceContext, Task } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import type { OverlapPolicy, Schedule, ScheduleDefinition, ScheduledTask } from './schedule.js';
 import * as SQL from './schedules.sql.js';
@@ -24,10 +24,10 @@ export interface DueSchedule {
 export interface ClaimedSchedules {
   due: DueSchedule[];
   /**
-   * Submits one occurrence's task under its key; undefined when a live task already holds the key. If it
-   * throws, the transaction is as it was before the call, and can go on.
+   * Submits one occurrence's task under its key, in the trace of `traceContext`; undefined when a live task
+   * already holds the key. If it throws, the transaction is as it was before the call, and can go on.
    */
-  submit(task: ScheduledTask, key: string): Promise<Task | undefined>;
+  submit(task: ScheduledTask, key: string, traceContext: StoredTraceContext | null): Promise<Task | undefined>;
   /** Moves a schedule to its next run, recording the occurrence submitted and its task (null: none submitted). */
   advance(name: string, nextRunAt: Date, submitted: { occurrence: Date; taskId: string | null } | null): Promise<void>;
 }
@@ -114,12 +114,15 @@ export class SchedulesRepository {
       const due = await this.db.rows<DueSchedule>(SQL.CLAIM_DUE_SCHEDULES, [limit], { tx });
       return work({
         due,
-        submit: async (task, key) => {
+        submit: async (task, key, traceContext) => {
           // A savepoint, so that a task that cannot be stored fails alone, not every schedule of the claim.
           await this.db.rows(SQL.BEFORE_SUBMIT, [], { tx });
           try {
             // An occurrence is submitted by the clock, not by a request.
-            const [inserted] = await this.tasks.insert([{ ...task, key, runAt: null, requestId: null }], tx);
+            const [inserted] = await this.tasks.insert(
+              [{ ...task, key, runAt: null, requestId: null, traceContext }],
+              tx,
+            );
             await this.db.rows(SQL.AFTER_SUBMIT, [], { tx });
             return inserted;
           } catch (error) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
+import type { TracedTask, NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
 import { Database } from '../database/database.js';
 import type { Transaction } from '../database/database.js';
@@ -21,16 +21,11 @@ export interface Claim {
 }
 
 /**
- * A task with the id of the request that submitted it (null: none), which its log lines name: as claimed
- * (RunningAttempt takes the id off before the handler sees the task) or taken back by lease recovery.
+ * A task with its trace and the id of the request that submitted it (null: none), which its spans and log
+ * lines name: as claimed (RunningAttempt takes both off before the handler sees the task), stopped, or
+ * taken back by lease recovery. Neither is shown by the API.
  */
-export type ClaimedTask = Task & { requestId: string | null };
-
-/** A task as stopped, with the id of the request that submitted it, apart: the task goes back to the client. */
-export interface StoppingTask {
-  task: Task;
-  requestId: string | null;
-}
+export type ClaimedTask = TracedTask & { requestId: string | null };
 
 /** A submitted task as stored: new, or (`created` false) the task that already held its idempotency key. */
 export interface StoredTask {
@@ -187,12 +182,13 @@ export class TaskRepository {
     return this.rows(SQL.COUNT_LIVE_TASKS, []);
   }
 
-  /** The task after the stop request, or undefined when it is unknown or already terminal. */
-  async requestStop(id: string): Promise<StoppingTask | undefined> {
-    const [row] = await this.rows<ClaimedTask>(SQL.REQUEST_STOP, [id]);
-    if (!row) return undefined;
-    const { requestId, ...task } = row;
-    return { task, requestId };
+  /**
+   * The task after the stop request, with its trace and submitting request's id; undefined when it is
+   * unknown or already terminal.
+   */
+  async requestStop(id: string): Promise<ClaimedTask | undefined> {
+    const [task] = await this.rows<ClaimedTask>(SQL.REQUEST_STOP, [id]);
+    return task;
   }
 
   /** The tasks with these ids that still exist, without payload and result. */
@@ -241,6 +237,7 @@ function insertParameters(tasks: NewTask[]): unknown[] {
     tasks.map((task) => task.queue),
     tasks.map((task) => task.key),
     tasks.map((task) => task.requestId),
+    tasks.map((task) => (task.traceContext ? JSON.stringify(task.traceContext) : null)),
   ];
 }
 

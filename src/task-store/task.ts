@@ -62,6 +62,20 @@ export interface TaskAttempt {
 /** A task without its payload and result: what the event stream sends. */
 export type TaskSummary = Omit<Task, 'payload' | 'result'>;
 
+/**
+ * The span that submitted a task, as the task stores it (tasks.trace_context): W3C Trace Context headers,
+ * so that its attempts continue that trace on whichever replica runs them (src/tracing/).
+ */
+export interface StoredTraceContext {
+  traceparent: string;
+  tracestate?: string;
+}
+
+/** A task with the trace it belongs to (null: none), as a claim and a stop return it; never shown by the API. */
+export interface TracedTask extends Task {
+  traceContext: StoredTraceContext | null;
+}
+
 /** What a submission stores; everything else starts at its column default. */
 export interface NewTask {
   type: string;
@@ -76,4 +90,6 @@ export interface NewTask {
   timeoutMs: number | null;
   /** The id of the HTTP request that submits it (null: none), named in the task's log lines. */
   requestId: string | null;
+  /** The trace its attempts continue; absent or null: none (tracing is off, or nothing traced the submission). */
+  traceContext?: StoredTraceContext | null;
 }

@@ -19,6 +19,8 @@ import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
 import { differingFields } from './idempotency.js';
 import { TaskRefusedError } from '../errors/task.errors.js';
+import { traceSubmission } from '../tracing/submission-tracing.js';
+import { traceStop } from '../tracing/stop-tracing.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const DEFAULT_STOP_WAIT_MS = 5000;
@@ -88,15 +90,24 @@ export class TaskManagerService {
    * and a key reused for another task refuses the whole submission before anything is stored.
    */
   private async store(tasks: NewTask[], tx?: Transaction): Promise<StoredTask[]> {
-    const stored = tasks.some((task) => task.key !== null)
-      ? await this.db.within(tx, async (within) => {
-          const results = await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, within);
-          refuseReusedKeys(tasks, results);
-          return results;
-        })
-      : (await this.tasks.insert(tasks, tx)).map((task) => ({ task, created: true }));
+    const stored = await traceSubmission(
+      { queues: tasks.map((task) => task.queue), replicaId: this.config.replicaId },
+      (traceContext) => this.insert(traceContext ? tasks.map((task) => ({ ...task, traceContext })) : tasks, tx),
+      (results) => results.flatMap(({ task, created }) => (created ? [task.id] : [])),
+    );
     for (const { task, created } of stored) if (created) this.metrics.submitted.inc({ type: task.type });
     return stored;
+  }
+
+  private insert(tasks: NewTask[], tx?: Transaction): Promise<StoredTask[]> {
+    if (tasks.every((task) => task.key === null)) {
+      return this.tasks.insert(tasks, tx).then((inserted) => inserted.map((task) => ({ task, created: true })));
+    }
+    return this.db.within(tx, async (within) => {
+      const results = await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, within);
+      refuseReusedKeys(tasks, results);
+      return results;
+    });
   }
 
   async list(query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
@@ -157,23 +168,26 @@ export class TaskManagerService {
    * this waits up to `waitMs` for it to end.
    */
   async stop(id: string, waitMs = DEFAULT_STOP_WAIT_MS): Promise<StopOutcome> {
-    const askedAt = Date.now();
-    const stopping = await this.tasks.requestStop(id);
-    if (!stopping) {
-      const existing = await this.get(id);
-      throw new TaskRefusedError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
-    }
-    const { task, requestId } = stopping;
-    if (isTerminal(task.status)) {
-      // Cancelled before it started, so no worker will log its end: logged here, as its other lines are,
-      // under the request that submitted it (the DELETE's own line names the DELETE).
-      withRequestId(requestId, () => this.logger.log(describeOutcome(task)));
-      this.metrics.finished.inc({ type: task.type, status: task.status });
-      return { task, stopped: true };
-    }
-    const latest = await this.waitForEnd(id, waitMs);
-    if (isTerminal(latest.status)) this.metrics.stopLatency.observe((Date.now() - askedAt) / 1000);
-    return { task: latest, stopped: isTerminal(latest.status) };
+    return traceStop({ id, replicaId: this.config.replicaId }, async (stop) => {
+      const askedAt = Date.now();
+      const stopping = await this.tasks.requestStop(id);
+      if (!stopping) {
+        const existing = await this.get(id);
+        throw new TaskRefusedError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
+      }
+      const { traceContext, requestId, ...task } = stopping;
+      stop.requested(task, traceContext);
+      if (isTerminal(task.status)) {
+        // Cancelled before it started, so no worker will log its end: logged here, as its other lines are,
+        // under the request that submitted it (the DELETE's own line names the DELETE).
+        withRequestId(requestId, () => this.logger.log(describeOutcome(task)));
+        this.metrics.finished.inc({ type: task.type, status: task.status });
+        return { task, stopped: true };
+      }
+      const latest = await this.waitForEnd(id, waitMs);
+      if (isTerminal(latest.status)) this.metrics.stopLatency.observe((Date.now() - askedAt) / 1000);
+      return { task: latest, stopped: isTerminal(latest.status) };
+    });
   }
 
   private toNewTask(submission: CreateTaskDto): NewTask {

@@ -15,6 +15,7 @@ import {
   ServiceUnavailableException,
   UseGuards,
   UseFilters,
+  UseInterceptors,
 } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -65,6 +66,7 @@ import { TaskBatchPipe } from './task-batch.pipe.js';
 import { TaskIdPipe } from './task-id.pipe.js';
 import { TaskManagerService } from './task-manager.service.js';
 import { TaskSubmissionPipe } from './task-submission.pipe.js';
+import { TraceparentInterceptor } from '../tracing/traceparent.interceptor.js';
 
 /** Query strings: unknown parameters are named in a 400 rather than silently ignored. */
 const queryPipe = new StrictValidationPipe();
@@ -79,6 +81,8 @@ const ID_PARAM = { name: 'id', description: 'Task id (digits)', example: '42' };
 @UseGuards(CrossSiteWriteGuard, ApiKeyGuard)
 // Its own filter, so that embedded in an application without ours the same errors get the same answers.
 @UseFilters(HttpErrorFilter)
+// A `traceparent` header continues the caller's trace into the spans of a submit or a stop (docs/observability.md).
+@UseInterceptors(TraceparentInterceptor)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
 @ApiTooManyRequestsResponse({
   description: 'Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS for this key or address',

@@ -1,32 +1,40 @@
 import type { Task } from '../task-store/task.js';
-import type { HeldAttempt } from '../task-store/task.repository.js';
+import type { ClaimedTask, HeldAttempt } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
+import { AttemptTrace } from './attempt-trace.js';
+import type { ClaimRound } from './attempt-trace.js';
 import { TaskAbortReason } from './task-abort-reason.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 
 /** What a handler's run came to. `abandoned`: aborted, it did not end within its grace and was left behind. */
 export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: unknown; abandoned: boolean };
 
-/** One attempt this replica is running: the claimed task, its fencing token, its slot and its AbortSignal. */
+/**
+ * One attempt this replica is running: the claimed task, its fencing token, its slot, its AbortSignal, and
+ * its spans (in the trace the task was submitted in).
+ */
 export class RunningAttempt {
+  /** The task as its handler sees it: without the trace context and the request id, which are ours. */
   readonly task: Task;
   /**
    * The request that submitted the task: the attempt runs under it (request-context.ts), so its log
-   * lines, and its handler's, name that request. Not part of the task its handler sees.
+   * lines, and its handler's, name that request.
    */
   readonly requestId: string | null;
   readonly held: HeldAttempt;
   readonly slot: number;
   readonly startedAt = Date.now();
+  readonly trace: AttemptTrace;
   private readonly controller = new AbortController();
 
-  constructor(claimed: Task & { requestId?: string | null }) {
-    const { requestId = null, ...task } = claimed;
+  constructor(claimed: ClaimedTask, claim: ClaimRound = { startedAt: new Date(), endedAt: new Date(), claimed: 1 }) {
+    const { traceContext, requestId, ...task } = claimed;
     this.task = task;
     this.requestId = requestId;
     const workerId = task.workerId as string; // a claimed task always has its holder
     this.held = { id: task.id, workerId, attempt: task.attempt };
     this.slot = slotOfWorkerId(workerId);
+    this.trace = new AttemptTrace(task, traceContext, claim);
   }
 
   get signal(): AbortSignal {
@@ -41,7 +49,9 @@ export class RunningAttempt {
   /** Fires the signal; returns false if it had already fired. */
   abort(kind: TaskAbortKind, message: string): boolean {
     if (this.signal.aborted) return false;
-    this.controller.abort(new TaskAbortReason(kind, message));
+    const reason = new TaskAbortReason(kind, message);
+    this.trace.aborted(reason);
+    this.controller.abort(reason);
     return true;
   }
 }

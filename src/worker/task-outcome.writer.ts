@@ -29,18 +29,19 @@ export class TaskOutcomeWriter {
     private readonly outcomes: OutcomeBatcher,
   ) {}
 
-  async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<void> {
+  /** Returns the task as written, or undefined when nothing was (no longer held, or the write failed). */
+  async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<Task | undefined> {
     const { task, held } = attempt;
     if (attempt.abortKind === 'lease-lost') {
       this.logger.warn(`task ${task.id}: lease lost to another replica; its outcome is not written`);
-      return;
+      return undefined;
     }
     let written: Task | undefined;
     try {
       written = await this.retryWhileUnavailable(task.id, () => this.store(attempt, outcome));
     } catch (error) {
       this.logger.error(`task ${task.id}: could not write its outcome: ${(error as Error).message}`);
-      return;
+      return undefined;
     }
     const durationMs = Date.now() - attempt.startedAt;
     if (written) this.metrics.recordOutcome(written, durationMs);
@@ -55,6 +56,7 @@ export class TaskOutcomeWriter {
     } else {
       this.logger.log(describeOutcome(written, durationMs));
     }
+    return written;
   }
 
   /** One try at the write that fits the outcome. Returns the task as written, or undefined if no longer ours. */

@@ -7,6 +7,7 @@ import { TaskMetrics } from '../metrics/task-metrics.js';
 import { outsideAnyRequest, withRequestId } from '../logging/request-context.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
+import type { ClaimRound } from './attempt-trace.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 import { TaskClaimer } from './task-claimer.js';
@@ -151,9 +152,11 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         const free = this.freeSlots();
         if (this.stopping || free.length === 0) return;
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
+        const startedAt = new Date();
         const claimed = await this.claimer.claim(this.runners.types, free, (queue) => this.runningIn(queue));
         stopClaimTimer();
-        for (const task of claimed) this.start(new RunningAttempt(task));
+        const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: claimed.length };
+        for (const task of claimed) this.start(new RunningAttempt(task, round));
       } while (this.claimAgain);
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
@@ -177,15 +180,20 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       entry.handlerDone = true;
       this.metrics.running.set(--this.handlersRunning);
     };
-    entry.finished = runAttempt(attempt, handler, {
-      cancelGraceMs: this.config.cancelGraceMs,
-      logger: this.logger,
-      saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
-    })
+    entry.finished = attempt.trace
+      .run(task.type, () =>
+        runAttempt(attempt, handler, {
+          cancelGraceMs: this.config.cancelGraceMs,
+          logger: this.logger,
+          saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
+        }),
+      )
       .then((outcome) => {
         handlerEnded();
         void this.fillSlots();
-        return this.outcomes.write(attempt, outcome);
+        return attempt.trace.writeOutcome(attempt.abortKind === 'shutdown', () =>
+          this.outcomes.write(attempt, outcome),
+        );
       })
       .finally(() => {
         handlerEnded();

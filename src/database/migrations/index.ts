@@ -5,6 +5,7 @@ import { CreateSchedules1764547200000 } from './1764547200000-create-schedules.j
 import { LiveIdempotencyKeys1764633600000 } from './1764633600000-live-idempotency-keys.js';
 import { CreateTaskAttempts1764720000000 } from './1764720000000-create-task-attempts.js';
 import { CreateQueues1764806400000 } from './1764806400000-create-queues.js';
+import { AddTaskTraceContext1764892800000 } from './1764892800000-add-task-trace-context.js';
 import { TaskRequestId1764979200000 } from './1764979200000-task-request-id.js';
 import { CreateWorkers1765000000000 } from './1765000000000-create-workers.js';
 
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   LiveIdempotencyKeys1764633600000,
   CreateTaskAttempts1764720000000,
   CreateQueues1764806400000,
+  AddTaskTraceContext1764892800000,
   TaskRequestId1764979200000,
   CreateWorkers1765000000000,
 ];

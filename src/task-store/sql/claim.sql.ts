@@ -1,11 +1,12 @@
 // Claiming: `SELECT … FOR UPDATE SKIP LOCKED`, one task per free slot, within each queue's room.
-import { REQUEST_ID_COLUMN, TASK_COLUMNS } from './shared.sql.js';
+import { REQUEST_ID_COLUMN, TRACED_TASK_COLUMNS } from './shared.sql.js';
 
 /**
  * The end of both claims: the CTE `candidates` holds the locked rows to take; each gets one of the free
- * slot numbers, which names its holder in worker_id. Not announced here (see task_events above): the
- * caller hands the claimed tasks to TaskChangeAnnouncer. Each comes with the id of the request that
- * submitted it, for the attempt's log lines.
+ * slot numbers, which names its holder in worker_id. Each comes back with its trace context, so that its
+ * attempt continues the task's trace, and with the id of the request that submitted it, for the attempt's
+ * log lines: no query more. Not announced here (see task_events above): the caller hands the claimed tasks
+ * to TaskChangeAnnouncer.
  * $2 free slot numbers, $3 replica id, $4 lease in ms.
  */
 export const TAKE_CANDIDATES = `
@@ -21,7 +22,7 @@ export const TAKE_CANDIDATES = `
       lease_expires_at = now() + $4 * interval '1 millisecond'
   FROM slotted
   WHERE t.id = slotted.id
-  RETURNING ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}`;
+  RETURNING ${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}`;
 
 /**
  * Claim up to one task per free slot from the queues without limits: highest priority first, then

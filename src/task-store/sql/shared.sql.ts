@@ -37,6 +37,12 @@ export const TASK_COLUMNS = `${TASK_SUMMARY_COLUMNS}, t.payload, t.result`;
 export const REQUEST_ID_COLUMN = `t.request_id AS "requestId"`;
 
 /**
+ * A Task with the trace it belongs to (TracedTask): what a claim and a stop return, so that the attempt's
+ * and the stop's spans find the task's trace in the same statement.
+ */
+export const TRACED_TASK_COLUMNS = `${TASK_COLUMNS}, t.trace_context AS "traceContext"`;
+
+/**
  * The end of a statement whose CTE `changed` holds the rows it wrote: announce those that match
  * `which` on task_events, grouped by status, and return them all. The cross join with the count makes
  * PostgreSQL run `announced` (a CTE nobody reads is never run).

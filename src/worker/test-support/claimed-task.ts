@@ -1,10 +1,10 @@
-import type { Task } from '../../task-store/task.js';
+import type { ClaimedTask } from '../../task-store/task.repository.js';
 
 /**
  * A task as a claim returns it, for unit tests: running, attempt 1 of 3, held by slot 1 of replica `r`.
  * A test states only the fields that matter to it.
  */
-export function claimedTask(fields: Partial<Task> = {}): Task {
+export function claimedTask(fields: Partial<ClaimedTask> = {}): ClaimedTask {
   const epoch = new Date(0);
   return {
     id: '1',
@@ -26,6 +26,8 @@ export function claimedTask(fields: Partial<Task> = {}): Task {
     createdAt: epoch,
     startedAt: epoch,
     finishedAt: null,
+    traceContext: null,
+    requestId: null,
     ...fields,
   };
 }
