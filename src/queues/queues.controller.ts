@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   Body,
   Controller,
   Get,
@@ -76,17 +77,31 @@ export class QueuesController {
 
   @Put(':name')
   @ApiOperation({
-    summary: "Set a queue's cluster-wide concurrency limit",
+    summary: "Set a queue's cluster-wide limits",
     description:
-      'At most `concurrency` of its tasks run at once on all replicas together (null lifts the limit). A limit per replica is set with WORKER_QUEUES (`name:n`).',
+      'Each limit given is set, null lifts it, one left out stays. `concurrency`: at most that many of its tasks run at once on all replicas together. `keyConcurrency`: at most that many of its tasks with the same concurrencyKey. `rateLimit`: at most `limit` task starts in any `intervalMs`, in the queue or (`perKey`) per concurrencyKey; a task held back waits queued. A limit per replica is set with WORKER_QUEUES (`name:n`).',
   })
   @ApiParam(NAME_PARAM)
   @ApiOkResponse({ type: QueueDto })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed queue name or concurrency' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed queue name or limit, or no limit given' })
   limit(
     @Param('name', QueueNamePipe) name: string,
-    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })) body: SetQueueLimitDto,
+    // One problem per field: a missing number would otherwise be named by each of its three rules.
+    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }))
+    body: SetQueueLimitDto,
   ): Promise<QueueView> {
-    return this.queues.limit(name, body.concurrency);
+    const { concurrency, keyConcurrency, rateLimit } = body;
+    if ([concurrency, keyConcurrency, rateLimit].every((limit) => limit === undefined)) {
+      throw new BadRequestException('give at least one of concurrency, keyConcurrency, rateLimit (null lifts a limit)');
+    }
+    return this.queues.limit(name, {
+      concurrency,
+      keyConcurrency,
+      rateLimit: rateLimit && {
+        limit: rateLimit.limit,
+        intervalMs: rateLimit.intervalMs,
+        perKey: rateLimit.perKey ?? false,
+      },
+    });
   }
 }

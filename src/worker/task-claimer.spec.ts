@@ -46,8 +46,8 @@ function claimerWith({
   };
   const list = jest.fn(() =>
     Promise.resolve([
-      ...clusterLimited.map((name) => ({ name, concurrency: 2 })),
-      { name: 'unlimited', concurrency: null },
+      ...clusterLimited.map((name) => ({ name, concurrency: 2, keyConcurrency: null, rateLimit: null })),
+      { name: 'unlimited', concurrency: null, keyConcurrency: null, rateLimit: null },
     ]),
   );
   const config = loadConfig({
