@@ -99,30 +99,27 @@ const mergedCandidates = (room: string, unkeyedRunning: string): string => `
   )`;
 
 /**
- * The update that claims the CTE `candidates`: each gets one of the free slot numbers, which names its
- * holder in worker_id. The start is statement_timestamp(), not now(): in CLAIM_FROM_QUEUE's transaction
+ * The update that claims the CTE `candidates` (SLOTTED, then claimSlotted returning `returning`): each
+ * gets one of the free slot numbers, which names its holder in worker_id. The start is statement_timestamp(), not now(): in CLAIM_FROM_QUEUE's transaction
  * now() is the time before LOCK_QUEUE waited, earlier than starts another replica committed meanwhile,
  * which a rate limit must count. Not announced here (see task_events): the caller hands the claimed tasks
  * to TaskChangeAnnouncer. $2 free slot numbers, $3 replica id, $4 lease in ms.
  */
-const CLAIM_CANDIDATES = `
+const SLOTTED = `
   slotted AS (
     SELECT id, ($2::int[])[row_number() OVER (ORDER BY id)] AS slot FROM candidates
-  ), claimed AS (
-    UPDATE tasks AS t
-    SET status = 'running',
-        attempt = t.attempt + 1,
-        worker_id = $3 || '/' || slotted.slot,
-        started_at = statement_timestamp(),
-        progress = NULL, -- an earlier attempt's progress says nothing about this one
-        lease_expires_at = statement_timestamp() + $4 * interval '1 millisecond'
-    FROM slotted
-    WHERE t.id = slotted.id
-    RETURNING t.*
   )`;
-
-/** The claimed tasks, in the Task shape. */
-const RETURN_CLAIMED = `SELECT ${TASK_COLUMNS} FROM claimed AS t`;
+const claimSlotted = (returning: string): string => `
+  UPDATE tasks AS t
+  SET status = 'running',
+      attempt = t.attempt + 1,
+      worker_id = $3 || '/' || slotted.slot,
+      started_at = statement_timestamp(),
+      progress = NULL, -- an earlier attempt's progress says nothing about this one
+      lease_expires_at = statement_timestamp() + $4 * interval '1 millisecond'
+  FROM slotted
+  WHERE t.id = slotted.id
+  RETURNING ${returning}`;
 
 /**
  * Claim up to one task per free slot from the queues without settings that need their lock: the lanes
@@ -158,8 +155,8 @@ export const CLAIM_TASKS = `
     'cardinality($2::int[])',
     `(SELECT count(*) FROM tasks WHERE status = 'running' AND concurrency_key IS NULL)`,
   )},
-  ${CLAIM_CANDIDATES}
-  ${RETURN_CLAIMED}`;
+  ${SLOTTED}
+  ${claimSlotted(TASK_COLUMNS)}`;
 
 /**
  * Serialises the claims of one queue across replicas for the rest of the transaction, so that
@@ -219,7 +216,8 @@ export const CLAIM_FROM_QUEUE = `
     'GREATEST(0, (SELECT n FROM room))',
     `(SELECT count(*) FROM tasks WHERE status = 'running' AND queue = $5 AND concurrency_key IS NULL)`,
   )},
-  ${CLAIM_CANDIDATES},
+  ${SLOTTED},
+  claimed AS (${claimSlotted('t.*')}),
   recorded AS (
     INSERT INTO queue_starts (queue, concurrency_key, started_at)
     SELECT $5, claimed.concurrency_key, claimed.started_at FROM claimed
@@ -228,7 +226,7 @@ export const CLAIM_FROM_QUEUE = `
     DELETE FROM queue_starts AS s USING settings AS q
     WHERE s.queue = $5 AND s.started_at <= statement_timestamp() - q.rate_interval_ms * interval '1 millisecond'
   )
-  ${RETURN_CLAIMED}`;
+  SELECT ${TASK_COLUMNS} FROM claimed AS t`;
 
 /**
  * After CLAIM_FROM_QUEUE took fewer tasks than it was offered slots: in how many ms the rate limit of
