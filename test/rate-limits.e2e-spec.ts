@@ -98,3 +98,52 @@ describe(`a rate limit of ${LIMIT} starts per ${INTERVAL_MS} ms, three replicas`
     MEASURED_MS * 4 + 30_000,
   );
 });
+
+describe('a rate limit per concurrency key', () => {
+  let database: TestDatabase;
+  let api: TestApp;
+  let replica: TestApp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // The limit before any worker starts (see above). A minute-long window: within this test, each key has
+    // its 2 starts and no more.
+    api = await startTestApp(database.url, { WORKER_ENABLED: 'false' });
+    await api.http
+      .put('/queues/per-key')
+      .send({ rateLimit: { limit: 2, intervalMs: 60_000, perKey: true } })
+      .expect(200);
+    replica = await startTestApp(database.url, { WORKER_CONCURRENCY: '10' });
+  });
+
+  afterAll(async () => {
+    await replica?.close();
+    await api?.close();
+    await database?.drop();
+  });
+
+  it('gives each key its own limit, and the tasks without a key one of theirs', async () => {
+    const task = (concurrencyKey?: string): object => ({
+      type: 'sleep',
+      payload: { ms: 1 },
+      queue: 'per-key',
+      ...(concurrencyKey ? { concurrencyKey } : {}),
+    });
+    const { tasks } = (
+      await replica.http
+        .post('/tasks/batch')
+        .send({ tasks: [task('x'), task('x'), task('x'), task('y'), task('y'), task('y'), task()] })
+        .expect(201)
+    ).body as { tasks: Task[] };
+    // Submitted last, it can start only in a claim that comes after the others were due, and passes over
+    // the third task of x and of y (older) because their keys are at their limit.
+    const later = (await replica.http.post('/tasks').send(task()).expect(201)).body as Task;
+    await replica.waitForStatus(later.id, 'succeeded');
+    const statuses = await Promise.all(tasks.map(async ({ id }) => (await replica.task(id)).status));
+    expect(statuses).toEqual(['succeeded', 'succeeded', 'queued', 'succeeded', 'succeeded', 'queued', 'succeeded']);
+    const [{ attempts }] = await database.query<{ attempts: number }>(
+      `SELECT max(attempt)::int AS attempts FROM tasks WHERE status = 'queued'`,
+    );
+    expect(attempts).toBe(0);
+  });
+});
