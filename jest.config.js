@@ -11,7 +11,11 @@ export default {
   // End-to-end tests start whole replicas and processes; each wait inside a test has its own, shorter deadline.
   testTimeout: 60_000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/scripts/docs/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/scripts/docs/*.spec.ts', '<rootDir>/scripts/fuzz/*.spec.ts'],
+    },
     {
       ...shared,
       displayName: 'e2e',

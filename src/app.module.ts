@@ -20,6 +20,7 @@ export class AppModule {
       imports: [
         TaskSystemModule.forRoot({
           databaseUrl: config.databaseUrl,
+          databaseListenUrl: config.databaseListenUrl,
           settings: config,
           worker: config.workerEnabled,
           http: { path: '' },

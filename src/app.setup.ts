@@ -1,14 +1,18 @@
 import type { INestApplication, LogLevel as NestLogLevel, Type } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import express from 'express';
 import helmet from 'helmet';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import type { AppConfig, LogLevel } from './config/app-config.js';
 import { HttpErrorFilter } from './http/http-error.filter.js';
 import { jsonBodyParser } from './http/json-body.middleware.js';
 import { requestId } from './http/request-id.middleware.js';
+import { requestLog } from './http/request-log.middleware.js';
 import { JsonLogger } from './logging/json-logger.js';
+import { TextLogger } from './logging/text-logger.js';
 import { setUpSwagger } from './http/swagger.js';
 
 /** Room for the JSON around a payload; the payload itself is held to PAYLOAD_LIMIT_BYTES (413 beyond). */
@@ -29,6 +33,18 @@ const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
 };
 
 /**
+ * Express matches paths case-insensitively by default, while everything that reads a path by hand (the body
+ * parser's routes below) compares it exactly: `POST /TASKS` reached the submit route without its body, and
+ * stored a default task. One spelling per route, as URLs are case-sensitive: `/TASKS` is a 404. Express
+ * reads the setting when it creates its router, so it is set before Nest registers anything.
+ */
+function caseSensitiveExpress(): ExpressAdapter {
+  const instance = express();
+  instance.set('case sensitive routing', true);
+  return new ExpressAdapter(instance);
+}
+
+/**
  * Builds the whole HTTP application (not yet listening); TaskSystemModule migrates the database as it starts. main.ts and the
  * end-to-end tests both start TaskSystem through here, so the tests run what users run. `extraModules`
  * adds task types, as an application embedding TaskSystem would.
@@ -37,14 +53,13 @@ export async function createApp(config: AppConfig, extraModules: Type[] = []): P
   if (!config.databaseUrl) throw new Error('createApp needs config.databaseUrl');
   const rateLimit =
     config.throttleLimit > 0 ? [(await import('./auth/rate-limit.module.js')).RateLimitModule.forRoot(config)] : [];
+  const jsonLogger = config.logFormat === 'json' ? new JsonLogger(config.logLevel) : undefined;
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.forRoot(config, [...rateLimit, ...extraModules]),
-    {
-      bodyParser: false,
-      logger: config.logFormat === 'json' ? new JsonLogger(config.logLevel) : NEST_LEVELS[config.logLevel],
-    },
+    caseSensitiveExpress(),
+    { bodyParser: false, logger: jsonLogger ?? new TextLogger(NEST_LEVELS[config.logLevel]) },
   );
-  app.use(requestId);
+  app.use(requestId, requestLog(config.logLevel, jsonLogger?.pino));
   app.use(
     jsonBodyParser([
       { path: '/tasks/batch', limitBytes: BATCH_BODY_LIMIT_BYTES },

@@ -8,6 +8,7 @@ import type { TestApp } from './support/test-app.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const OTHER_KEY = 'other-key-0123456789abcdef';
+const THIRD_KEY = 'third-key-0123456789abcdef';
 
 describe('API keys', () => {
   let database: TestDatabase;
@@ -89,8 +90,10 @@ describe('rate limits and CORS, on a real process', () => {
       PORT: String(await freePort()),
       DATABASE_URL: database.url,
       WORKER_ENABLED: 'false',
-      API_KEYS: `${KEY},${OTHER_KEY}`,
+      API_KEYS: `${KEY},${OTHER_KEY},${THIRD_KEY}`,
       THROTTLE_LIMIT: '3',
+      // Each test below that counts by address sends its own X-Forwarded-For, so none spends another's budget.
+      TRUST_PROXY_HOPS: '1',
       THROTTLE_TTL_MS: '60000',
       CORS_ORIGINS: 'https://dashboard.example',
     });
@@ -112,6 +115,29 @@ describe('rate limits and CORS, on a real process', () => {
     expect(await limited.json()).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect((await get('/tasks', { Authorization: `Bearer ${OTHER_KEY}` })).status).toBe(200);
+  });
+
+  it('counts every spelling of a key the guard accepts against that key’s one limit', async () => {
+    for (const authorization of [`bearer ${THIRD_KEY}`, `BEARER\t${THIRD_KEY}`, `Bearer  \t ${THIRD_KEY}`]) {
+      expect((await get('/tasks', { Authorization: authorization })).status).toBe(200);
+    }
+    expect((await get('/tasks', { Authorization: `Bearer ${THIRD_KEY}` })).status).toBe(429);
+  });
+
+  it('counts made-up keys against the address they come from, on open and guarded routes alike', async () => {
+    const from = { 'X-Forwarded-For': '203.0.113.7' };
+    const madeUp = ['Bearer made-up-key-number-1', 'Basic bWFkZS11cDprZXk=', `bearer ${KEY}-but-not-quite`];
+    // (The limiter counts each route apart, as @nestjs/throttler does, so each route spends its own budget.)
+    for (const [path, status] of [
+      ['/health/live', 200],
+      ['/tasks', 401],
+    ] as const) {
+      for (const authorization of madeUp)
+        expect((await get(path, { ...from, Authorization: authorization })).status).toBe(status);
+      expect((await get(path, { ...from, Authorization: 'Bearer yet-another-made-up-key' })).status).toBe(429);
+    }
+    // Another address has a budget of its own.
+    expect((await get('/health/live', { 'X-Forwarded-For': '203.0.113.8' })).status).toBe(200);
   });
 
   it('lets the configured origin call the API from a browser, and no other', async () => {

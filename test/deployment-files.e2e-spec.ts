@@ -23,7 +23,7 @@ const HAND_BACK_MARGIN_MS = 2000;
 /** Fly.io's largest kill_timeout, in seconds. */
 const FLY_MAX_KILL_TIMEOUT_S = 300;
 /** Variables that must never be written into fly.toml or the image: they are secrets. */
-const SECRET_VARIABLES = ['DATABASE_URL', 'API_KEYS'];
+const SECRET_VARIABLES = ['DATABASE_URL', 'DATABASE_LISTEN_URL', 'API_KEYS'];
 
 const read = (path: string): string => readFileSync(path, 'utf8');
 const isObject = (value: unknown): value is Json =>
@@ -596,7 +596,7 @@ function documentedSecrets(deployDoc: string): Env {
   const sample = (name: string, value: string): string =>
     /^(true|false|\d+)$/.test(value)
       ? value
-      : name === 'DATABASE_URL'
+      : name === 'DATABASE_URL' || name === 'DATABASE_LISTEN_URL'
         ? 'postgresql://fly-user:secret@direct.example.flympg.net/fly-db'
         : 'a-secret-value-of-32-characters!';
   return Object.fromEntries(Object.entries(secrets).map(([name, value]) => [name, sample(name, value)]));
@@ -674,6 +674,8 @@ function checkFly(project: Project, fly: Json, image: DockerImage, secrets: Env,
     }
   }
 
+  problems.push(...metricsProblems(fly, configs, where));
+
   const killTimeoutMs = durationMs(fly.kill_timeout ?? 5, 1000);
   if (killTimeoutMs !== undefined && killTimeoutMs > FLY_MAX_KILL_TIMEOUT_S * 1000) {
     problems.push(`${where}: kill_timeout above Fly's maximum of ${FLY_MAX_KILL_TIMEOUT_S} s`);
@@ -682,6 +684,29 @@ function checkFly(project: Project, fly: Json, image: DockerImage, secrets: Env,
     problems.push(
       ...shutdownProblems(`${where} ${group}`, project, text(fly.kill_signal, 'SIGINT'), killTimeoutMs, config),
     );
+  }
+  return problems;
+}
+
+/**
+ * Fly's scraper sends no headers, so [metrics] must point at METRICS_PORT (which serves /metrics without the
+ * API key) on every process group it scrapes: the main port's /metrics would answer it 401.
+ */
+function metricsProblems(fly: Json, configs: Map<string, AppConfig>, where: string): string[] {
+  if (fly.metrics === undefined) return [`${where}: no [metrics] section: Fly does not scrape /metrics`];
+  const problems: string[] = [];
+  for (const metrics of Array.isArray(fly.metrics) ? fly.metrics.map(asObject) : [asObject(fly.metrics)]) {
+    const path = text(metrics.path, '/metrics');
+    if (path !== '/metrics') problems.push(`${where}: [metrics] path ${path}: METRICS_PORT serves only /metrics`);
+    const scraped = asArray(metrics.processes).map(String);
+    for (const [group, config] of configs) {
+      if (scraped.length > 0 && !scraped.includes(group)) continue;
+      if (config.metricsPort !== Number(metrics.port)) {
+        problems.push(
+          `${where}: [metrics] port ${text(metrics.port)}, but group ${group} serves open metrics on METRICS_PORT ${text(config.metricsPort, 'unset')}`,
+        );
+      }
+    }
   }
   return problems;
 }
@@ -763,7 +788,7 @@ describe('deployment files, checked against the project', () => {
     expect(checkCompose(project, compose, image().image)).toEqual([]);
   });
 
-  it('fly.toml: port, /health/ready check, release_command migrations, kill_timeout, machines that keep running', () => {
+  it('fly.toml: port, /health/ready check, release_command migrations, kill_timeout, machines that keep running, [metrics] on METRICS_PORT', () => {
     expect(checkFly(project, fly, image().image, documentedSecrets(deployDoc))).toEqual([]);
   });
 
@@ -879,6 +904,11 @@ describe('deployment files, checked against the project', () => {
         /idle machines/,
       ],
       ['a secret in [env]', (f) => (asObject(f.env).API_KEYS = 'x'), /fly secrets/],
+      ['no [metrics]', (f) => delete f.metrics, /no \[metrics\] section/],
+      ['no METRICS_PORT', (f) => delete asObject(f.env).METRICS_PORT, /METRICS_PORT unset/],
+      ['a metrics port nothing serves', (f) => (asObject(f.metrics).port = 9999), /\[metrics\] port 9999/],
+      ['metrics scraped on the main port', (f) => (asObject(f.metrics).port = 4000), /\[metrics\] port 4000/],
+      ['a metrics path not served', (f) => (asObject(f.metrics).path = '/prometheus'), /path \/prometheus/],
       ['a misspelt variable', (f) => (asObject(f.env).WORKER_CONCURENCY = '5'), /WORKER_CONCURENCY is not read/],
       [
         'no worker group',

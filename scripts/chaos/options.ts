@@ -3,13 +3,17 @@ export interface Options {
   durationMs: number;
   tasks: number;
   keepDatabase: boolean;
+  /** The replicas' pool through a PgBouncer in transaction mode, their LISTEN direct (as on Fly.io). */
+  pgbouncer: boolean;
 }
 
-const USAGE = `usage: npm run chaos -- [--duration 60s] [--tasks N] [--keep-db]
+const USAGE = `usage: npm run chaos -- [--duration 60s] [--tasks N] [--keep-db] [--pgbouncer]
   --duration  how long the chaos lasts: 90s, 5m, 1500ms, or seconds (default 60s)
   --tasks     how many tasks to submit over that time (default 50 per second of chaos)
   --keep-db   keep the run database afterwards, to look into it (it is dropped otherwise; on the
-              embedded server, the next run drops it)`;
+              embedded server, the next run drops it)
+  --pgbouncer the replicas' DATABASE_URL is a PgBouncer in transaction mode started for the run (from the
+              system: apt-get install pgbouncer), DATABASE_LISTEN_URL the server itself`;
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -21,6 +25,7 @@ export function parseOptions(args: string[]): Options {
   let durationMs = 60_000;
   let tasks: number | undefined;
   let keepDatabase = false;
+  let pgbouncer = false;
   for (let i = 0; i < args.length; i++) {
     const [flag, inline] = args[i].split('=', 2) as [string, string | undefined];
     const value = (): string => {
@@ -31,10 +36,11 @@ export function parseOptions(args: string[]): Options {
     if (flag === '--duration') durationMs = parseDuration(value());
     else if (flag === '--tasks') tasks = parseCount(value());
     else if (flag === '--keep-db') keepDatabase = true;
+    else if (flag === '--pgbouncer') pgbouncer = true;
     else if (flag === '--help' || flag === '-h') throw new UsageError('');
     else throw new UsageError(`unknown option ${args[i]}`);
   }
-  return { durationMs, tasks: tasks ?? Math.round((durationMs / 1000) * 50), keepDatabase };
+  return { durationMs, tasks: tasks ?? Math.round((durationMs / 1000) * 50), keepDatabase, pgbouncer };
 }
 
 function parseDuration(text: string): number {

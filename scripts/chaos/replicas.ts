@@ -64,8 +64,9 @@ export class ReplicaSet {
   /** Replicas that exited while up, which only a crash does: every fault takes its victim out first. */
   readonly crashes: string[] = [];
 
+  /** `database`: the replicas' DATABASE_URL and whatever else says how they reach it (DATABASE_LISTEN_URL, …). */
   constructor(
-    private readonly databaseUrl: string,
+    private readonly database: Record<string, string>,
     private readonly logDir: string,
   ) {}
 
@@ -93,7 +94,7 @@ export class ReplicaSet {
         HOME: process.env.HOME ?? '',
         ...REPLICA_ENV,
         PORT: String(port),
-        DATABASE_URL: this.databaseUrl,
+        ...this.database,
         REPLICA_ID: id,
       },
       stdio: ['ignore', log, log, 'ipc'], // the IPC channel tells the replica if we die (replica.ts)

@@ -1,15 +1,16 @@
-// `npm run chaos`: issue 3's chaos test. Three replicas on one fresh database take a few thousand mixed
-// tasks while they are killed (SIGKILL, then restarted) and frozen (SIGSTOP past their lease, then SIGCONT);
-// then the chaos stops, every task must end, and the database is checked (check.ts) and the figures printed
-// (report.ts). Exit code: 0 all must-be-0 figures are 0, 1 some are not, 2 it could not run, 3 hard timeout,
-// 130 interrupted. Whatever happens it ends its replicas, drops the run database and stops the server it started.
+// `npm run chaos`: issue 3's chaos test. Three replicas on one fresh database (with --pgbouncer, through a
+// PgBouncer in transaction mode) take a few thousand mixed tasks while they are killed (SIGKILL, then
+// restarted) and frozen (SIGSTOP past their lease, then SIGCONT); then the chaos stops, every task must
+// end, and the database is checked (check.ts) and the figures printed (report.ts). Exit code: 0 all
+// must-be-0 figures are 0, 1 some are not, 2 it could not run, 3 hard timeout, 130 interrupted. Whatever
+// happens it ends its replicas, drops the run database and stops the server (and PgBouncer) it started.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
 import { check } from './check.js';
 import { createRunDatabase, startServer } from './database.js';
 import { ChaosMonkey } from './faults.js';
-import { PROJECT_ROOT } from './from-dist.js';
+import { fromDist, PROJECT_ROOT } from './from-dist.js';
 import { parseOptions, UsageError } from './options.js';
 import { LEASE_MS, ReplicaSet } from './replicas.js';
 import { report } from './report.js';
@@ -17,6 +18,8 @@ import { formatMs, sleep } from './timing.js';
 import { Traffic } from './traffic.js';
 
 const REPLICAS = 3;
+/** Below the replicas' pools together (3 × DATABASE_POOL_SIZE 20), as on a managed pooler's plan. */
+const PGBOUNCER_SERVER_CONNECTIONS = 20;
 /** How long the tasks may take to end once the chaos stops: recovery of the last kill, then the backlog. */
 const SETTLE_TIMEOUT_MS = LEASE_MS * 3 + 60_000;
 /** Start-up (a new embedded cluster, three replicas), the check, and the clean-up, on top of the phases. */
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
   cleanups.push(() => (options.keepDatabase ? database.pool.end() : database.drop()));
   log(`run database ${database.name} on ${server.describe}${options.keepDatabase ? ' (kept: --keep-db)' : ''}`);
 
-  const set = (replicas = new ReplicaSet(database.url, LOG_DIR));
+  const set = (replicas = new ReplicaSet(await replicaDatabase(database.url, options.pgbouncer), LOG_DIR));
   cleanups.push(async () => {
     const unclean = await set.stopAll(5000);
     if (unclean.length > 0) log(`note: replicas that did not stop cleanly on SIGTERM: ${unclean.join(', ')}`);
@@ -108,9 +111,23 @@ async function main(): Promise<void> {
     kills: monkey.kills.length,
     freezes: monkey.freezes,
     crashes: set.crashes,
-    header: `chaos run: ${formatMs(options.durationMs)} of chaos, ${REPLICAS} replicas, LEASE_MS ${LEASE_MS}, database ${database.name}`,
+    header: `chaos run: ${formatMs(options.durationMs)} of chaos, ${REPLICAS} replicas${options.pgbouncer ? ' through PgBouncer (transaction mode)' : ''}, LEASE_MS ${LEASE_MS}, database ${database.name}`,
   });
   await finish(passed ? 0 : 1);
+}
+
+/**
+ * How the replicas reach the run database: directly, or with --pgbouncer as on Fly.io's pooled URL, their
+ * pool through a PgBouncer in transaction mode (fewer server connections than the replicas' pools together)
+ * with named prepared statements off, and LISTEN and the migration lock on the server itself.
+ */
+async function replicaDatabase(url: string, pgbouncer: boolean): Promise<Record<string, string>> {
+  if (!pgbouncer) return { DATABASE_URL: url };
+  const { startPgBouncer } =
+    await fromDist<typeof import('../../src/dev/pgbouncer/pgbouncer.js')>('dev/pgbouncer/pgbouncer.js');
+  const bouncer = await startPgBouncer({ serverUrl: url, serverConnections: PGBOUNCER_SERVER_CONNECTIONS, log });
+  cleanups.push(() => bouncer.stop()); // run before the database's drop: clean-ups run last first
+  return { DATABASE_URL: bouncer.pooled(url), DATABASE_LISTEN_URL: url, DATABASE_PREPARED_STATEMENTS: 'false' };
 }
 
 /** Waits until no task is queued or running, or SETTLE_TIMEOUT_MS passes (the check then reports the rest). */

@@ -429,7 +429,7 @@ export interface components {
        */
       type?: string;
       /**
-       * @description Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)
+       * @description Input for the handler: any JSON value, stored exactly as sent (whatever its keys), at most PAYLOAD_LIMIT_BYTES (64 KiB), nesting arrays and objects at most 100 levels deep. Refused with 400 naming the place: deeper nesting, text holding \u0000 or an unpaired surrogate (PostgreSQL cannot store them), a number beyond ±1.8e308 such as 1e309 (JSON cannot carry it).
        * @example {
        *       "ms": 2000
        *     }
@@ -817,7 +817,7 @@ export interface components {
        */
       type?: string;
       /**
-       * @description Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)
+       * @description Input for the handler: any JSON value, stored exactly as sent (whatever its keys), at most PAYLOAD_LIMIT_BYTES (64 KiB), nesting arrays and objects at most 100 levels deep. Refused with 400 naming the place: deeper nesting, text holding \u0000 or an unpaired surrogate (PostgreSQL cannot store them), a number beyond ±1.8e308 such as 1e309 (JSON cannot carry it).
        * @example {
        *       "ms": 2000
        *     }
@@ -1210,6 +1210,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description The idempotency key is held by a task with a different body; the body carries that task */
       409: {
         headers: {
@@ -1281,6 +1290,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1586,6 +1604,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description No such task */
       404: {
         headers: {
@@ -1656,6 +1683,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1852,6 +1888,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description Over THROTTLE_LIMIT requests per THROTTLE_TTL_MS */
       429: {
         headers: {
@@ -1903,6 +1948,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -1965,6 +2019,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2071,6 +2134,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };
@@ -2222,6 +2294,15 @@ export interface operations {
           'application/json': components['schemas']['ErrorDto'];
         };
       };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
       /** @description No such schedule */
       404: {
         headers: {
@@ -2296,6 +2377,15 @@ export interface operations {
       };
       /** @description API keys are configured and none valid was sent */
       401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ErrorDto'];
+        };
+      };
+      /** @description No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site) */
+      403: {
         headers: {
           [name: string]: unknown;
         };

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadDatabaseUrl } from './app-config.js';
+import { ConfigError, loadConfig, loadMigrationDatabaseUrl } from './app-config.js';
 
 describe('loadConfig', () => {
   it('gives the contract defaults for an empty environment', () => {
@@ -117,11 +117,50 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ NODE_ENV: 'staging' })).toThrow(/NODE_ENV must be one of production, development, test/);
   });
 
-  it('reads only DATABASE_URL for the migration runner, whatever else is missing', () => {
-    expect(loadDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' })).toBe('postgres://db/x');
-    expect(loadDatabaseUrl({})).toBeUndefined();
-    expect(() => loadDatabaseUrl({ DATABASE_URL: 'mysql://db' })).toThrow(
+  it('reads only the database URLs for the migration runner, the direct one first, whatever else is missing', () => {
+    expect(loadMigrationDatabaseUrl({ NODE_ENV: 'production', DATABASE_URL: 'postgres://db/x' })).toBe(
+      'postgres://db/x',
+    );
+    expect(
+      loadMigrationDatabaseUrl({ DATABASE_URL: 'postgres://pooler/x', DATABASE_LISTEN_URL: 'postgres://direct/x' }),
+    ).toBe('postgres://direct/x');
+    expect(loadMigrationDatabaseUrl({})).toBeUndefined();
+    expect(() => loadMigrationDatabaseUrl({ DATABASE_URL: 'mysql://db' })).toThrow(
       /DATABASE_URL must be a URL starting with postgres/,
+    );
+  });
+
+  it('reads the settings for a pooler: the direct URL, prepared statements, idle timeout and lifetime', () => {
+    expect(loadConfig({})).toMatchObject({
+      databaseListenUrl: undefined,
+      databasePreparedStatements: true,
+      databaseIdleTimeoutMs: 300_000,
+      databaseMaxLifetimeMs: 600_000,
+    });
+    const pooled = loadConfig({
+      DATABASE_URL: 'postgres://u@pooler:6432/tasks',
+      DATABASE_LISTEN_URL: 'postgresql://u@direct:5432/tasks',
+      DATABASE_PREPARED_STATEMENTS: 'false',
+      DATABASE_IDLE_TIMEOUT: '30s',
+      DATABASE_MAX_LIFETIME: '0s',
+    });
+    expect(pooled).toMatchObject({
+      databaseListenUrl: 'postgresql://u@direct:5432/tasks',
+      databasePreparedStatements: false,
+      databaseIdleTimeoutMs: 30_000,
+      databaseMaxLifetimeMs: 0,
+    });
+    expect(() =>
+      loadConfig({
+        DATABASE_LISTEN_URL: 'direct:5432',
+        DATABASE_PREPARED_STATEMENTS: 'auto',
+        DATABASE_MAX_LIFETIME: '10',
+      }),
+    ).toThrow(
+      /DATABASE_LISTEN_URL must be a URL starting with postgres.*DATABASE_PREPARED_STATEMENTS must be true or false.*DATABASE_MAX_LIFETIME must be a duration/,
+    );
+    expect(() => loadConfig({ DATABASE_LISTEN_URL: 'postgres://direct/x' })).toThrow(
+      /DATABASE_LISTEN_URL needs DATABASE_URL/,
     );
   });
 
@@ -129,6 +168,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ RETRY_BASE_MS: '5000', RETRY_MAX_MS: '100' })).toThrow(
       /RETRY_MAX_MS must not be less than RETRY_BASE_MS/,
     );
+  });
+
+  it('reads METRICS_PORT (off by default) and COUNTS_MAX_AGE, and refuses metrics on the API port', () => {
+    expect(loadConfig({})).toMatchObject({ metricsPort: undefined, countsMaxAgeMs: 30_000 });
+    expect(loadConfig({ METRICS_PORT: '9091', COUNTS_MAX_AGE: '5s' })).toMatchObject({
+      metricsPort: 9091,
+      countsMaxAgeMs: 5000,
+    });
+    expect(() => loadConfig({ PORT: '9091', METRICS_PORT: '9091' })).toThrow(/METRICS_PORT must differ from PORT/);
+    expect(() => loadConfig({ METRICS_PORT: '0' })).toThrow(/METRICS_PORT must be an integer from 1 to 65,535/);
   });
 
   it('reads WORKER_QUEUES as queue names with optional limits of their own, and IDEMPOTENCY_WINDOW', () => {

@@ -78,11 +78,14 @@ export function loadConfig(environment: Environment): AppConfig {
 }
 
 /**
- * Only DATABASE_URL, for the migration runner: a release step must not need the app's secrets (such as
+ * Where the migration runner migrates: DATABASE_LISTEN_URL when set, because migrations hold a
+ * session-level advisory lock that a pooler in transaction mode would leave on a pooled server connection;
+ * else DATABASE_URL. Only these two are read: a release step must not need the app's secrets (such as
  * API_KEYS in production) to migrate.
  */
-export function loadDatabaseUrl(environment: Environment): string | undefined {
-  return read(environment, ['DATABASE_URL']).DATABASE_URL;
+export function loadMigrationDatabaseUrl(environment: Environment): string | undefined {
+  const urls = read(environment, ['DATABASE_URL', 'DATABASE_LISTEN_URL']);
+  return urls.DATABASE_LISTEN_URL ?? urls.DATABASE_URL;
 }
 
 /** Injection token for the AppConfig object. */

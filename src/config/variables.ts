@@ -31,6 +31,33 @@ export const VARIABLES = {
     description:
       "connections in each replica's pool (plus one for LISTEN); mind the server's `max_connections` across replicas",
   }),
+  DATABASE_LISTEN_URL: variable({
+    field: 'databaseListenUrl',
+    type: matching(/^postgres(ql)?:\/\//, 'a URL starting with postgres:// or postgresql://'),
+    default: { value: undefined, shown: '`DATABASE_URL`' },
+    description:
+      "a direct (or session-mode) connection for what needs a session of its own: each replica's LISTEN connection, and the migrations with their advisory lock. Set it when `DATABASE_URL` is a pooler in transaction mode",
+  }),
+  DATABASE_PREPARED_STATEMENTS: variable({
+    field: 'databasePreparedStatements',
+    type: boolean,
+    default: 'true',
+    description:
+      '`false`: the hot statements are sent unnamed, as a pooler in transaction mode needs unless it tracks prepared statements (PgBouncer 1.21+ with `max_prepared_statements` above 0)',
+  }),
+  DATABASE_IDLE_TIMEOUT: variable({
+    field: 'databaseIdleTimeoutMs',
+    type: duration,
+    default: '5m',
+    description: "how long a connection of the pool may stay idle before it is closed (Fly.io's advice); `0s`: never",
+  }),
+  DATABASE_MAX_LIFETIME: variable({
+    field: 'databaseMaxLifetimeMs',
+    type: duration,
+    default: '10m',
+    description:
+      "how long a connection of the pool is used before it is replaced, so none outlives a proxy's drain (Fly.io's advice); `0s`: forever",
+  }),
   WORKER_ENABLED: variable({
     field: 'workerEnabled',
     type: boolean,
@@ -94,7 +121,14 @@ export const VARIABLES = {
       shown: '`json` in production, else `text`',
     },
     description:
-      "`json`: one JSON object per line (pino); `text`: Nest's readable lines. Requests carry an `X-Request-Id` (kept from the caller or made up), logged at `debug`",
+      "`json`: one JSON object per line (pino); `text`: Nest's readable lines. One line per request (method, route, status, duration, request id, key id; `/health*` and `/metrics` at `debug`); every line a request causes, its tasks' included, names its `X-Request-Id` (the caller's, or made up) as `reqId`",
+  }),
+  METRICS_PORT: variable({
+    field: 'metricsPort',
+    type: integer(1, 65_535),
+    default: { value: undefined, shown: 'unset' },
+    description:
+      "set: a second HTTP port serving only `GET /metrics`, without an API key, for scrapers that send no headers (Fly's `[metrics]`); keep it private. `/metrics` on `PORT` stays, behind the key",
   }),
   PAYLOAD_LIMIT_BYTES: variable({
     field: 'payloadLimitBytes',
@@ -135,6 +169,13 @@ export const VARIABLES = {
     description:
       'how long after a task finished its idempotency `key` still returns it; `0s`: only while it is queued or running',
   }),
+  COUNTS_MAX_AGE: variable({
+    field: 'countsMaxAgeMs',
+    type: duration,
+    default: '30s',
+    description:
+      'how old the cached counts of `GET /tasks/counts` and the event stream may get: changes announced by notifications refresh them at once, deletions by retention (which announce nothing) after this',
+  }),
   NODE_ENV: variable({
     type: oneOf(['production', 'development', 'test']),
     default: { value: undefined, shown: 'unset' },
@@ -156,7 +197,7 @@ export const VARIABLES = {
     type: integer(0),
     default: '1000',
     description:
-      'requests per `THROTTLE_TTL_MS` window per API key (or per address without one), per replica; `0` turns it off; `429` beyond',
+      'requests per `THROTTLE_TTL_MS` window to each route, per valid API key (or per address without one: a made-up key counts as none), per replica; `0` turns it off; `429` beyond',
   }),
   THROTTLE_TTL_MS: variable({
     field: 'throttleTtlMs',
@@ -168,7 +209,8 @@ export const VARIABLES = {
     field: 'corsOrigins',
     type: listOf(/^https?:\/\/[^,\s]+$/, 'a comma-separated list of origins such as https://app.example.com'),
     default: { value: [] as string[], shown: 'unset' },
-    description: 'origins allowed to call the API from a browser; unset: none',
+    description:
+      "origins whose browser pages may call the API (CORS) and, while no API key is set, write to it: other pages' writes get `403`; unset: none but the service's own pages",
   }),
   TRUST_PROXY_HOPS: variable({
     field: 'trustProxyHops',
@@ -200,6 +242,11 @@ export const RULES: readonly ((values: VariableValues) => string | undefined)[] 
     NODE_ENV === 'production' && API_KEYS.length === 0 && !AUTH_DISABLED
       ? 'API_KEYS must be set when NODE_ENV=production (or set AUTH_DISABLED=true to run open on purpose)'
       : undefined,
+  ({ DATABASE_URL, DATABASE_LISTEN_URL }) =>
+    DATABASE_LISTEN_URL !== undefined && DATABASE_URL === undefined
+      ? 'DATABASE_LISTEN_URL needs DATABASE_URL: without it the embedded PostgreSQL would take the queries, the LISTEN another server'
+      : undefined,
   ({ RETRY_BASE_MS, RETRY_MAX_MS }) =>
     RETRY_MAX_MS < RETRY_BASE_MS ? 'RETRY_MAX_MS must not be less than RETRY_BASE_MS' : undefined,
+  ({ PORT, METRICS_PORT }) => (METRICS_PORT === PORT ? 'METRICS_PORT must differ from PORT' : undefined),
 ];

@@ -2,8 +2,18 @@ import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
- * How to open a connection of our own to the DataSource's database (the LISTEN session, the migration
- * lock), from the DataSource's options: its URL, or its host, port, user, password, database and SSL.
+ * Where to open a connection that needs a session of its own (the LISTEN connection, the migration lock):
+ * the direct URL when one is given (DATABASE_LISTEN_URL), else the DataSource's own database. Through a
+ * pooler in transaction mode a LISTEN or a session-level lock would stay behind on a server connection that
+ * the pooler hands to other clients: the notifications never arrive, the lock is never released.
+ */
+export function sessionClientConfig(dataSource: DataSource, directUrl: string | undefined): pg.ClientConfig {
+  return directUrl ? { connectionString: directUrl } : clientConfigOf(dataSource);
+}
+
+/**
+ * How to open a connection of our own to the DataSource's database, from the DataSource's options: its URL,
+ * or its host, port, user, password, database and SSL.
  */
 export function clientConfigOf(dataSource: DataSource): pg.ClientConfig {
   const options = dataSource.options;

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 
 /** The Nest token of the TypeORM DataSource TaskSystem runs on: the host application's, or its own. */
 export const TASKSYSTEM_DATA_SOURCE = 'TASKSYSTEM_DATA_SOURCE';
@@ -15,7 +17,11 @@ export type Transaction = EntityManager | QueryRunner;
 export interface StatementOptions {
   /** Runs the statement in this transaction; without one, on a pooled connection in a transaction of its own. */
   tx?: Transaction;
-  /** A named prepared statement: each connection parses and plans it once instead of at every call. */
+  /**
+   * A named prepared statement: each connection parses and plans it once instead of at every call. Sent
+   * unnamed when DATABASE_PREPARED_STATEMENTS is false: through a pooler in transaction mode, the next
+   * use may reach a server connection that never prepared it ("prepared statement … does not exist").
+   */
   name?: string;
 }
 
@@ -27,11 +33,18 @@ export interface StatementOptions {
  */
 @Injectable()
 export class Database {
-  constructor(@Inject(TASKSYSTEM_DATA_SOURCE) readonly dataSource: DataSource) {}
+  private readonly preparedStatements: boolean;
+
+  constructor(
+    @Inject(TASKSYSTEM_DATA_SOURCE) readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.preparedStatements = config.databasePreparedStatements;
+  }
 
   /** Runs one statement and returns its rows (those of UPDATE … RETURNING and DELETE … RETURNING too). */
   async rows<T>(sql: string, parameters: unknown[], { tx, name }: StatementOptions = {}): Promise<T[]> {
-    const query = { text: sql, values: parameters, name };
+    const query = { text: sql, values: parameters, name: this.preparedStatements ? name : undefined };
     const client = tx ? await connectionOf(tx) : pool(this.dataSource);
     return (await client.query<T & pg.QueryResultRow>(query)).rows;
   }

@@ -13,7 +13,8 @@ export const MIGRATION_LOCK_KEY = 7_403_121_977;
  * application's: its connection settings are used for a small DataSource of our own that knows only our
  * migrations, recorded in the `migrations` table, TypeORM's default). Replicas that start together take
  * turns through a session-level advisory lock held on a separate connection, because TypeORM's runner
- * does not lock by itself.
+ * does not lock by itself. That lock needs a session: give the direct URL, never a pooler in transaction
+ * mode (TaskSystemModule and `npm run migration:run` pass DATABASE_LISTEN_URL when it is set).
  */
 export async function migrateDatabase(target: string | DataSource): Promise<string[]> {
   const lockClient = new pg.Client(typeof target === 'string' ? { connectionString: target } : clientConfigOf(target));
@@ -31,7 +32,7 @@ export async function migrateDatabase(target: string | DataSource): Promise<stri
 }
 
 function migrationOptions(target: string | DataSource): DataSourceOptions {
-  if (typeof target === 'string') return dataSourceOptions(target, 1);
+  if (typeof target === 'string') return dataSourceOptions(target, { size: 1 });
   return {
     ...target.options,
     entities: [],
@@ -40,6 +41,6 @@ function migrationOptions(target: string | DataSource): DataSourceOptions {
     migrationsTableName: MIGRATIONS_TABLE,
     migrationsRun: false,
     synchronize: false,
-    extra: poolSettings(1),
+    extra: poolSettings({ size: 1 }),
   };
 }

@@ -1,10 +1,13 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
 import type { TaskStatus } from '../task-store/task.js';
 import { zeroCounts } from '../task-store/task.js';
 import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import type { EventStreamClient } from './event-stream-client.js';
+import { outsideAnyRequest } from '../logging/request-context.js';
 
 /** How often changed tasks are read and sent: one query per period per replica, however many clients. */
 const FLUSH_MS = 200;
@@ -26,8 +29,11 @@ export const MAX_STREAMS = 200;
 const noneFinished = () => zeroCounts(['succeeded', 'failed', 'cancelled']);
 type FinishedCounts = ReturnType<typeof noneFinished>;
 type StatusCounts = Record<TaskStatus, number>;
-/** Counts as read when `changeGeneration` was `generation`: current until a later change is heard. */
-type CountsReading = { generation: number; counts: StatusCounts };
+/**
+ * Counts as read when `changeGeneration` was `generation`, from a read that began at `readAt`: current until
+ * a later change is heard, or until COUNTS_MAX_AGE has passed (changes nobody announces: retention).
+ */
+type CountsReading = { generation: number; readAt: number; counts: StatusCounts };
 
 /**
  * Feeds every open event stream of this replica from the task_events notifications, which every replica
@@ -49,7 +55,8 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
    */
   private changeGeneration = 0;
   private latestCounts: CountsReading | undefined;
-  private broadcastGeneration = -1;
+  /** The reading the streams were last sent. */
+  private broadcastReading: CountsReading | undefined;
   private lastBroadcastAt = 0;
   private lastReadMs = 0;
   private broadcastingCounts = false;
@@ -57,6 +64,7 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
   private flushing = false;
 
   constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly notifications: TaskNotificationsService,
     private readonly tasks: TaskRepository,
   ) {}
@@ -80,8 +88,9 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Tasks per status: the counts last read if nothing changed since (this replica hears every change),
-   * else read now. For `GET /tasks/counts`, which a page polls while its stream is down.
+   * Tasks per status: the counts last read if nothing changed since (this replica hears every announced
+   * change) and they are younger than COUNTS_MAX_AGE, else read now. For `GET /tasks/counts`, which a
+   * page polls while its stream is down.
    */
   async counts(): Promise<StatusCounts> {
     return (await this.currentCounts()).counts;
@@ -128,12 +137,13 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
 
   private startTimers(): void {
     this.finished = noneFinished();
-    this.timers = [
+    // Started by the first stream's request, they serve every stream: they run under no request.
+    this.timers = outsideAnyRequest(() => [
       setInterval(() => void this.flushChanges(), FLUSH_MS),
       setInterval(() => this.sendThroughput(), THROUGHPUT_EVERY_MS),
       setInterval(() => void this.broadcastCounts(), FLUSH_MS),
       setInterval(() => this.clients.forEach((client) => client.keepAlive()), KEEP_ALIVE_EVERY_MS),
-    ];
+    ]);
   }
 
   private stopTimers(): void {
@@ -169,16 +179,20 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     this.broadcast('throughput', { at: new Date().toISOString(), ...finished });
   }
 
-  /** Sends the counts to every stream when a change since the last ones sent has not been sent yet. */
+  /**
+   * Sends the counts to every stream when those last sent no longer stand: a change was heard since, or
+   * they have grown older than COUNTS_MAX_AGE.
+   */
   private async broadcastCounts(): Promise<void> {
-    if (this.broadcastingCounts || this.broadcastGeneration === this.changeGeneration) return;
+    const current = this.currentReading();
+    if (this.broadcastingCounts || (current && current === this.broadcastReading)) return;
     const gapMs = Math.max(COUNTS_MIN_GAP_MS, COUNTS_GAP_PER_READ_MS * this.lastReadMs);
     if (Date.now() - this.lastBroadcastAt < gapMs) return;
     this.broadcastingCounts = true;
     try {
-      const { generation, counts } = await this.currentCounts();
-      this.broadcast('counts', counts);
-      this.broadcastGeneration = generation;
+      const reading = await this.currentCounts();
+      this.broadcast('counts', reading.counts);
+      this.broadcastReading = reading;
       this.lastBroadcastAt = Date.now();
     } catch (error) {
       this.logger.warn(`could not count tasks: ${(error as Error).message}`);
@@ -187,19 +201,28 @@ export class TaskEventHub implements OnModuleInit, BeforeApplicationShutdown {
     }
   }
 
-  /** The counts read since the latest change heard, or read now. */
-  private async currentCounts(): Promise<CountsReading> {
+  /** The latest reading while it stands: no change heard since it began, and younger than COUNTS_MAX_AGE. */
+  private currentReading(): CountsReading | undefined {
     const latest = this.latestCounts;
-    if (latest && latest.generation === this.changeGeneration) return latest;
+    const stands =
+      latest?.generation === this.changeGeneration && Date.now() - latest.readAt < this.config.countsMaxAgeMs;
+    return stands ? latest : undefined;
+  }
+
+  /** The counts read since the latest change heard and within COUNTS_MAX_AGE, or read now. */
+  private async currentCounts(): Promise<CountsReading> {
+    const current = this.currentReading();
+    if (current) return current;
     // Taken before the read: a change heard while it runs makes this reading stale at once.
     const generation = this.changeGeneration;
-    const startedAt = Date.now();
+    const readAt = Date.now();
     const counts = zeroCounts();
     for (const row of await this.tasks.countByStatus()) counts[row.status] = row.count;
-    this.lastReadMs = Date.now() - startedAt;
-    const reading = { generation, counts };
+    this.lastReadMs = Date.now() - readAt;
+    const reading = { generation, readAt, counts };
     // Two reads can overlap; the one that began later saw more.
-    if (!this.latestCounts || this.latestCounts.generation <= generation) this.latestCounts = reading;
+    const latest = this.latestCounts;
+    if (!latest || (latest.generation <= generation && latest.readAt <= readAt)) this.latestCounts = reading;
     return reading;
   }
 

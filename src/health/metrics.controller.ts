@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject, UseGuards } from '@nestjs/common';
+import { Controller, Get, Header, UseGuards } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOkResponse,
@@ -9,13 +9,7 @@ import {
 } from '@nestjs/swagger';
 import { ErrorDto } from '../http/error.dto.js';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
-import { APP_CONFIG } from '../config/app-config.js';
-import type { AppConfig } from '../config/app-config.js';
-import { TaskRepository } from '../task-store/task.repository.js';
-import { TaskMetrics } from '../metrics/task-metrics.js';
-
-/** Scrapes may come every few seconds from several collectors; the depth query runs at most this often. */
-const QUEUE_DEPTH_MAX_AGE_MS = 5000;
+import { MetricsScrape } from './metrics-scrape.js';
 
 @ApiTags('health')
 @ApiBearerAuth()
@@ -24,23 +18,17 @@ const QUEUE_DEPTH_MAX_AGE_MS = 5000;
 @UseGuards(ApiKeyGuard)
 @Controller('metrics')
 export class MetricsController {
-  private depthReadAt = 0;
+  constructor(private readonly metrics: MetricsScrape) {}
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly metrics: TaskMetrics,
-    private readonly tasks: TaskRepository,
-  ) {}
-
+  /**
+   * Kept, and guarded, when METRICS_PORT is set too: scrapers that send a key keep working, and the
+   * metrics stay closed to anyone on the public port without one.
+   */
   @Get()
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   @ApiOperation({ summary: 'Prometheus metrics (needs an API key when API_KEYS is set)' })
   @ApiOkResponse({ description: 'Prometheus text exposition format', content: { 'text/plain': {} } })
-  async scrape(): Promise<string> {
-    if (Date.now() - this.depthReadAt > QUEUE_DEPTH_MAX_AGE_MS) {
-      this.depthReadAt = Date.now();
-      for (const { status, count } of await this.tasks.countLive()) this.metrics.queueDepth.set({ status }, count);
-    }
-    return this.metrics.registry.metrics();
+  scrape(): Promise<string> {
+    return this.metrics.text();
   }
 }

@@ -14,3 +14,10 @@ export class ErrorDto {
   })
   message!: string | string[];
 }
+
+/** The 403 every write route may answer (auth/cross-site-write.guard.ts). */
+export const CROSS_SITE_WRITE_REFUSED = {
+  description:
+    'No API key is configured and a browser page on another origin, not listed in CORS_ORIGINS, sent this write (Origin, Sec-Fetch-Site)',
+  type: ErrorDto,
+};

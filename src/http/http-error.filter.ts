@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Catch, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { TaskSystemError } from '../errors/task-system-error.js';
 import type { TaskSystemErrorCode } from '../errors/task-system-error.js';
 import { TaskRefusedError } from '../errors/task.errors.js';
 import { isDatabaseUnavailable, isUnstorableJson } from '../database/database-errors.js';
+import { currentRequestId } from '../logging/request-context.js';
 
 /**
  * The HTTP status of every refusal, of every feature. Exhaustive: a new code does not compile until it is
@@ -94,7 +95,7 @@ export class HttpErrorFilter implements ExceptionFilter {
       return;
     }
     // The request's own id, so the client's report, the access log and this error line meet.
-    const errorId = host.switchToHttp().getRequest<Request>().id ?? randomUUID();
+    const errorId = currentRequestId() ?? randomUUID();
     this.logger.error(`unexpected error ${errorId}: ${(exception as Error)?.message}`, (exception as Error)?.stack);
     response
       .status(500)

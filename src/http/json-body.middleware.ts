@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import express from 'express';
+import { exceedsDepth, MAX_PAYLOAD_DEPTH } from '../json/storable-json.js';
 
 /** A path (and everything below it) whose POST, PUT and PATCH requests carry a JSON body of at most this size. */
 export interface JsonBodyRoute {
@@ -8,6 +9,13 @@ export interface JsonBodyRoute {
 }
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
+/**
+ * The deepest a body may nest: a payload's limit plus the deepest envelope around one, a batch item's
+ * (`{"tasks": [{"payload": …}]}`). Checked here, before anything recurses over the body; each payload is then
+ * held to its own limit where it is read (readCanonicalTask), over HTTP and in process alike.
+ */
+const MAX_BODY_DEPTH = MAX_PAYLOAD_DEPTH + 3;
 
 /**
  * Reads request bodies as JSON, whatever their Content-Type says: the original TaskSystem's
@@ -48,11 +56,22 @@ function parseJson(request: Request, response: Response, next: NextFunction): vo
     request.body = undefined;
     return next();
   }
+  let body: unknown;
   try {
-    request.body = JSON.parse(text) as unknown;
+    // V8's JSON.parse does not recurse: any depth parses, and is refused just below.
+    body = JSON.parse(text) as unknown;
   } catch (error) {
     return sendError(response, 400, 'Bad Request', `body is not valid JSON: ${(error as Error).message}`);
   }
+  if (exceedsDepth(body, MAX_BODY_DEPTH)) {
+    return sendError(
+      response,
+      400,
+      'Bad Request',
+      `body nests arrays and objects deeper than ${MAX_BODY_DEPTH} levels: the limit of ${MAX_PAYLOAD_DEPTH} levels for a payload, and 3 for the body around it`,
+    );
+  }
+  request.body = body;
   next();
 }
 

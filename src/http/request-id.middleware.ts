@@ -1,33 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Logger } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import { withRequestId } from '../logging/request-context.js';
 
-const logger = new Logger('HTTP');
 /** An id a client or proxy already chose is kept if it is plain enough to log safely. */
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
 
-declare module 'express' {
-  interface Request {
-    /** This request's id: its `X-Request-Id`, sent back in the response and named in its log lines. */
-    id?: string;
-  }
-}
-
 /**
  * Gives every request an id (the caller's `X-Request-Id` or a new UUID), returns it in the response, and
- * logs the request when it ends: at debug level, or as a warning when it failed on our side (5xx).
- * Bodies, payloads and keys are never logged.
+ * runs the rest of the request under it, so that every line logged while serving it names it (`reqId`).
+ * The request's own line is written by the request log (request-log.middleware.ts).
  */
 export function requestId(request: Request, response: Response, next: NextFunction): void {
   const incoming = request.headers['x-request-id'];
-  request.id = typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
-  response.setHeader('X-Request-Id', request.id);
-  const startedAt = process.hrtime.bigint();
-  response.on('finish', () => {
-    const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-    const line = `${request.method} ${request.originalUrl.split('?')[0]} ${response.statusCode} ${ms.toFixed(1)} ms id=${request.id}`;
-    if (response.statusCode >= 500) logger.warn(line);
-    else logger.debug(line);
-  });
-  next();
+  const id = typeof incoming === 'string' && ACCEPTABLE_ID.test(incoming) ? incoming : randomUUID();
+  // `request.id` (typed by pino-http, which logs it as `reqId`): the id the request log and the error filter use.
+  request.id = id;
+  response.setHeader('X-Request-Id', id);
+  withRequestId(id, next);
 }

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { JsonLogger } from './json-logger.js';
+import { withRequestId } from './request-context.js';
 
 describe('JsonLogger', () => {
   const capture = (level: 'info' | 'debug' = 'info') => {
@@ -34,6 +35,25 @@ describe('JsonLogger', () => {
     });
     expect(lines[1]).toMatchObject({ level: 50, msg: 'no stack', context: 'HttpError' });
     expect(lines[1].stack).toBeUndefined();
+  });
+
+  it('names the request a line was logged for, and no request outside one', async () => {
+    const { logger, lines } = capture();
+    await withRequestId('req-7', async () => {
+      await Promise.resolve(); // still the request's after an await
+      logger.log('task 7 (sleep) started', 'WorkerSupervisor');
+    });
+    logger.log('listening', 'Main');
+    withRequestId(null, () => logger.log('claim round', 'WorkerSupervisor'));
+    expect(lines[0]).toMatchObject({ reqId: 'req-7', msg: 'task 7 (sleep) started' });
+    expect(lines[1]).not.toHaveProperty('reqId');
+    expect(lines[2]).not.toHaveProperty('reqId');
+  });
+
+  it('never writes an authorization header, should a line ever carry one', () => {
+    const { logger, lines } = capture();
+    logger.log({ msg: 'request', req: { headers: { authorization: 'Bearer secret-key-0123456789' } } }, 'HTTP');
+    expect(JSON.stringify(lines)).not.toContain('secret-key');
   });
 
   it('leaves out what is below its level', () => {

@@ -2,9 +2,10 @@ import type { LoggerService } from '@nestjs/common';
 import { pino } from 'pino';
 import type { Logger as Pino } from 'pino';
 import type { LogLevel } from '../config/app-config.js';
+import { currentRequestId } from './request-context.js';
 
 /** Our LOG_LEVEL names in pino's words. */
-const PINO_LEVEL: Record<LogLevel, string> = {
+export const PINO_LEVEL: Record<LogLevel, string> = {
   fatal: 'fatal',
   error: 'error',
   warn: 'warn',
@@ -15,14 +16,24 @@ const PINO_LEVEL: Record<LogLevel, string> = {
 
 /**
  * Nest's logger interface writing one JSON object per line (pino), for production log pipelines:
- * `{"level":30,"time":…,"context":"WorkerSupervisor","msg":"task 7 (sleep) succeeded …"}`. Nest passes
- * the context as the last argument; an Error's stack goes to `stack`.
+ * `{"level":30,"time":…,"context":"WorkerSupervisor","reqId":"4f1c…","msg":"task 7 (sleep) succeeded …"}`.
+ * Nest passes the context as the last argument; an Error's stack goes to `stack`; `reqId` is the request
+ * the line was logged for (request-context.ts), when there is one.
  */
 export class JsonLogger implements LoggerService {
-  private readonly pino: Pino;
+  /** The pino logger itself, which the request log (pino-http) writes its lines to as well. */
+  readonly pino: Pino;
 
   constructor(level: LogLevel, destination?: NodeJS.WritableStream) {
-    this.pino = pino({ level: PINO_LEVEL[level], base: { pid: process.pid } }, destination ?? process.stdout);
+    this.pino = pino(
+      {
+        level: PINO_LEVEL[level],
+        base: { pid: process.pid },
+        // Nothing logs request headers today; should anything ever, an API key still never reaches the log.
+        redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
+      },
+      destination ?? process.stdout,
+    );
   }
 
   fatal(message: unknown, ...rest: unknown[]): void {
@@ -59,6 +70,8 @@ export class JsonLogger implements LoggerService {
   ): void {
     const context = typeof rest[rest.length - 1] === 'string' ? (rest[rest.length - 1] as string) : undefined;
     const fields: Record<string, unknown> = { context };
+    const requestId = currentRequestId();
+    if (requestId !== undefined) fields.reqId = requestId;
     if (stack) fields.stack = stack;
     if (message instanceof Error) {
       fields.stack = message.stack;

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import type { PeriodicJob } from './periodic-job.js';
+import { withRequestId } from '../logging/request-context.js';
 
 /** Rows taken back per statement; a bigger backlog is worked through in further rounds at once. */
 const RESCUE_BATCH = 100;
@@ -44,8 +45,11 @@ export class LeaseRecoveryService implements PeriodicJob {
       const rescued = await this.tasks.rescueExpiredLeases(RESCUE_BATCH);
       for (const task of rescued) {
         this.metrics.leaseRecoveries.inc({ status: task.status });
-        this.logger.warn(
-          `task ${task.id} (${task.type}): lease of ${task.workerId} expired after attempt ${task.attempt}/${task.maxAttempts}; now ${task.status}`,
+        // A task's line, under the request that submitted it, as its other lines are.
+        withRequestId(task.requestId, () =>
+          this.logger.warn(
+            `task ${task.id} (${task.type}): lease of ${task.workerId} expired after attempt ${task.attempt}/${task.maxAttempts}; now ${task.status}`,
+          ),
         );
       }
       total += rescued.length;

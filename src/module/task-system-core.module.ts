@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import type { DynamicModule, ModuleMetadata, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { dataSourceOptions } from '../database/data-source-options.js';
@@ -27,9 +28,16 @@ class TaskSystemConnection implements OnApplicationShutdown {
     if (given && !given.isInitialized) {
       throw new TypeError('TaskSystemModule: the DataSource given must be initialised (TypeOrmModule does that)');
     }
-    if (options.runMigrations ?? true) await migrateDatabase(given ?? config.databaseUrl!);
+    // On the direct URL when there is one: the migration lock is a session's, which a pooler would leak.
+    if (options.runMigrations ?? true) await migrateDatabase(config.databaseListenUrl ?? given ?? config.databaseUrl!);
     if (given) return new TaskSystemConnection(given, false);
-    const own = new DataSource(dataSourceOptions(config.databaseUrl!, config.databasePoolSize));
+    const own = new DataSource(
+      dataSourceOptions(config.databaseUrl!, {
+        size: config.databasePoolSize,
+        idleTimeoutMs: config.databaseIdleTimeoutMs,
+        maxLifetimeMs: config.databaseMaxLifetimeMs,
+      }),
+    );
     return new TaskSystemConnection(await own.initialize(), true);
   }
 
@@ -41,7 +49,7 @@ class TaskSystemConnection implements OnApplicationShutdown {
 /**
  * What every part of TaskSystem needs, visible to all of them (and only under TaskSystem's own tokens,
  * so nothing of the application's is shadowed): the options, the configuration, the database, the
- * metrics and the API-key guard.
+ * metrics and the guards of the REST controllers (API keys, cross-site writes).
  */
 @Global()
 @Module({})
@@ -74,8 +82,17 @@ export class TaskSystemCoreModule {
         Database,
         TaskMetrics,
         ApiKeyGuard,
+        CrossSiteWriteGuard,
       ],
-      exports: [TASKSYSTEM_OPTIONS, APP_CONFIG, TASKSYSTEM_DATA_SOURCE, Database, TaskMetrics, ApiKeyGuard],
+      exports: [
+        TASKSYSTEM_OPTIONS,
+        APP_CONFIG,
+        TASKSYSTEM_DATA_SOURCE,
+        Database,
+        TaskMetrics,
+        ApiKeyGuard,
+        CrossSiteWriteGuard,
+      ],
     };
   }
 }

@@ -10,8 +10,18 @@ export interface TaskSystemOptions {
    * a submit can join a transaction of the application's. Initialised by the application.
    */
   dataSource?: DataSource;
-  /** Or a pool of TaskSystem's own on this database (`settings.databasePoolSize` connections), closed at shutdown. */
+  /**
+   * Or a pool of TaskSystem's own on this database (`settings.databasePoolSize` connections, recycled after
+   * `settings.databaseIdleTimeoutMs` idle and `settings.databaseMaxLifetimeMs`), closed at shutdown.
+   */
   databaseUrl?: string;
+  /**
+   * A direct (or session-mode) URL of the same database, for what needs a session of its own: the LISTEN
+   * connection and the migrations' advisory lock. Needed when the pool (the DataSource's or `databaseUrl`)
+   * goes through a pooler in transaction mode, with `settings.databasePreparedStatements: false` unless
+   * the pooler tracks prepared statements. Default: the pool's own database settings.
+   */
+  databaseListenUrl?: string;
   /**
    * Apply TaskSystem's pending migrations at start-up, replicas taking turns under an advisory lock
    * (default true). Off: add `TASKSYSTEM_MIGRATIONS` to your own DataSource's migrations and run them yourself.
@@ -21,7 +31,7 @@ export interface TaskSystemOptions {
    * Tuning, as the service's environment variables set it: workerConcurrency, workerQueues, leaseMs,
    * pollIntervalMs, retryBaseMs, taskRetentionMs, payloadLimitBytes, apiKeys, … The rest keep their defaults.
    */
-  settings?: Partial<Omit<AppConfig, 'databaseUrl' | 'workerEnabled'>>;
+  settings?: Partial<Omit<AppConfig, 'databaseUrl' | 'databaseListenUrl' | 'workerEnabled'>>;
 }
 
 /** What runs in this process. Decided when the module is built, so given beside forRootAsync's factory. */
@@ -68,6 +78,7 @@ export function configOf(options: TaskSystemOptions, features: Required<TaskSyst
     ...loadConfig({}),
     ...options.settings,
     databaseUrl: options.databaseUrl,
+    databaseListenUrl: options.databaseListenUrl,
     workerEnabled: features.worker,
   };
 }

@@ -9,12 +9,12 @@ import {
   Post,
   Put,
   UseGuards,
-  ValidationPipe,
   UseFilters,
 } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
+  ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -24,8 +24,10 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { StrictValidationPipe } from '../http/strict-validation.pipe.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
 import { QueueDto, QueueListDto, SetQueueLimitDto } from './queue.dto.js';
 import { QueueNamePipe } from './queue-name.pipe.js';
 import { QueuesService } from './queues.service.js';
@@ -35,7 +37,7 @@ const NAME_PARAM = { name: 'name', description: 'Queue name', example: 'reports'
 
 @ApiTags('queues')
 @ApiBearerAuth()
-@UseGuards(ApiKeyGuard)
+@UseGuards(CrossSiteWriteGuard, ApiKeyGuard)
 // Its own filter, so that embedded in an application without ours the same errors get the same answers.
 @UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
@@ -53,6 +55,7 @@ export class QueuesController {
   }
 
   @Post(':name/pause')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Pause a queue',
@@ -66,6 +69,7 @@ export class QueuesController {
   }
 
   @Post(':name/resume')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Resume a paused queue', description: 'Replicas claim from it again at their next poll.' })
   @ApiParam(NAME_PARAM)
@@ -76,6 +80,7 @@ export class QueuesController {
   }
 
   @Put(':name')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: "Set a queue's cluster-wide limits",
     description:
@@ -87,8 +92,7 @@ export class QueuesController {
   limit(
     @Param('name', QueueNamePipe) name: string,
     // One problem per field: a missing number would otherwise be named by each of its three rules.
-    @Body(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true }))
-    body: SetQueueLimitDto,
+    @Body(new StrictValidationPipe({ stopAtFirstError: true })) body: SetQueueLimitDto,
   ): Promise<QueueView> {
     const { concurrency, keyConcurrency, rateLimit } = body;
     if ([concurrency, keyConcurrency, rateLimit].every((limit) => limit === undefined)) {

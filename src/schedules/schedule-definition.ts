@@ -1,5 +1,5 @@
-import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { withFields } from '../json/json-object.js';
 import { DEFAULT_QUEUE } from '../task-store/task.js';
 import { isJsonObject, readCanonicalTask } from '../tasks/task-submission.js';
 import { canonicalTimeZone, cronProblems } from './cron-schedule.js';
@@ -62,7 +62,7 @@ async function readFields(
   currentTask?: ScheduledTask,
 ): Promise<ScheduleDefinition | string[]> {
   const keepTask = currentTask !== undefined && !('task' in body);
-  const dto = plainToInstance(CreateScheduleDto, keepTask ? { ...body, task: {} } : body);
+  const dto = withFields(new CreateScheduleDto(), keepTask ? { ...body, task: {} } : body, SCHEDULE_FIELDS);
   const problems = (await validate(dto)).flatMap((error) => Object.values(error.constraints ?? {}));
 
   if (typeof dto.cron === 'string') problems.push(...cronProblems(dto.cron));

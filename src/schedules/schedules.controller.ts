@@ -17,6 +17,7 @@ import {
   ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -28,8 +29,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/create-schedule.dto.js';
 import { ScheduleDto, ScheduleListDto } from './dto/schedule.dto.js';
 import type { Schedule, ScheduleDefinition } from './schedule.js';
@@ -43,7 +45,7 @@ const TASK_PROBLEMS =
 
 @ApiTags('schedules')
 @ApiBearerAuth()
-@UseGuards(ApiKeyGuard)
+@UseGuards(CrossSiteWriteGuard, ApiKeyGuard)
 // Its own filter, so that embedded in an application without ours the same errors get the same answers.
 @UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
@@ -67,6 +69,7 @@ export class SchedulesController {
   }
 
   @Post()
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Create a schedule',
     description:
@@ -113,6 +116,7 @@ export class SchedulesController {
   }
 
   @Patch(':name')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Change, pause or resume a schedule',
     description:
@@ -139,6 +143,7 @@ export class SchedulesController {
   }
 
   @Delete(':name')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Delete a schedule',

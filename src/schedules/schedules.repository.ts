@@ -118,7 +118,8 @@ export class SchedulesRepository {
           // A savepoint, so that a task that cannot be stored fails alone, not every schedule of the claim.
           await this.db.rows(SQL.BEFORE_SUBMIT, [], { tx });
           try {
-            const [inserted] = await this.tasks.insert([{ ...task, key, runAt: null }], tx);
+            // An occurrence is submitted by the clock, not by a request.
+            const [inserted] = await this.tasks.insert([{ ...task, key, runAt: null, requestId: null }], tx);
             await this.db.rows(SQL.AFTER_SUBMIT, [], { tx });
             return inserted;
           } catch (error) {

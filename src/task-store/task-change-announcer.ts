@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Database } from '../database/database.js';
 import type { TaskStatus } from './task.js';
 import { ANNOUNCE_CHANGES, EVENT_IDS } from './task.sql.js';
+import { outsideAnyRequest } from '../logging/request-context.js';
 
 /**
  * How long changes gather before they are announced. Short next to what a person watching the
@@ -33,7 +34,9 @@ export class TaskChangeAnnouncer {
       if (ids) ids.push(id);
       else this.pending.set(status, [id]);
     }
-    if (tasks.length > 0) this.timer ??= setTimeout(() => void this.announce(), ANNOUNCE_AFTER_MS);
+    // One announcement serves every change queued meanwhile, whichever request or task queued the first.
+    if (tasks.length > 0)
+      this.timer ??= outsideAnyRequest(() => setTimeout(() => void this.announce(), ANNOUNCE_AFTER_MS));
   }
 
   private async announce(): Promise<void> {

@@ -3,7 +3,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import pg from 'pg';
 import type { DataSource } from 'typeorm';
-import { clientConfigOf } from '../database/connection-config.js';
+import { APP_CONFIG } from '../config/app-config.js';
+import type { AppConfig } from '../config/app-config.js';
+import { sessionClientConfig } from '../database/connection-config.js';
 import { TASKSYSTEM_DATA_SOURCE } from '../database/database.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import type { TaskStatus } from './task.js';
@@ -29,7 +31,8 @@ const RECONNECT_MAX_MS = 5000;
 
 /**
  * The one LISTEN connection of this replica. It is a dedicated client, not a pool member, because a
- * LISTEN belongs to a session. Notifications only lower latency: whoever listens here also re-reads the
+ * LISTEN belongs to a session: on DATABASE_LISTEN_URL when set, so that the pool may go through a pooler
+ * in transaction mode (notifications are still sent from the pool: NOTIFY needs no session). Notifications only lower latency: whoever listens here also re-reads the
  * table on a timer, so a notification lost while this connection was down delays, never loses.
  */
 @Injectable()
@@ -48,6 +51,7 @@ export class TaskNotificationsService
 
   constructor(
     @Inject(TASKSYSTEM_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: TaskMetrics,
   ) {
     super();
@@ -74,7 +78,10 @@ export class TaskNotificationsService
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({ ...clientConfigOf(this.dataSource), connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({
+      ...sessionClientConfig(this.dataSource, this.config.databaseListenUrl),
+      connectionTimeoutMillis: 5000,
+    });
     client.on('notification', (message) => this.dispatch(message));
     client.on('error', (error) => this.lose(client, error));
     client.on('end', () => this.lose(client, new Error('connection ended')));

@@ -20,6 +20,18 @@ export interface Claim {
   leaseMs: number;
 }
 
+/**
+ * A task with the id of the request that submitted it (null: none), which its log lines name: as claimed
+ * (RunningAttempt takes the id off before the handler sees the task) or taken back by lease recovery.
+ */
+export type ClaimedTask = Task & { requestId: string | null };
+
+/** A task as stopped, with the id of the request that submitted it, apart: the task goes back to the client. */
+export interface StoppingTask {
+  task: Task;
+  requestId: string | null;
+}
+
 /** A submitted task as stored: new, or (`created` false) the task that already held its idempotency key. */
 export interface StoredTask {
   task: Task;
@@ -83,8 +95,8 @@ export class TaskRepository {
    * Claims up to one task per free slot from the queues without limits (`queues` null: all of them),
    * leaving out `ownLimitQueues`, which are claimed one by one.
    */
-  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<Task[]> {
-    const claimed = await this.db.rows<Task>(
+  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<ClaimedTask[]> {
+    const claimed = await this.db.rows<ClaimedTask>(
       SQL.CLAIM_TASKS,
       [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queues, ownLimitQueues],
       { name: 'claim_tasks' },
@@ -98,9 +110,9 @@ export class TaskRepository {
    * limit allows, which one lock per queue, held until `tx` ends, keeps true while replicas claim at the
    * same time.
    */
-  async claimFromQueue(claim: Claim, queue: string, tx: Transaction): Promise<Task[]> {
+  async claimFromQueue(claim: Claim, queue: string, tx: Transaction): Promise<ClaimedTask[]> {
     await this.db.rows(SQL.LOCK_QUEUE, [queue], { tx });
-    const claimed = await this.db.rows<Task>(
+    const claimed = await this.db.rows<ClaimedTask>(
       SQL.CLAIM_FROM_QUEUE,
       [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queue],
       { tx },
@@ -171,8 +183,8 @@ export class TaskRepository {
   }
 
   /** Takes back up to `limit` tasks whose lease expired; returns them as they are now. */
-  rescueExpiredLeases(limit: number): Promise<Task[]> {
-    return this.rows<Task>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
+  rescueExpiredLeases(limit: number): Promise<ClaimedTask[]> {
+    return this.rows<ClaimedTask>(SQL.RESCUE_EXPIRED_LEASES, [limit]);
   }
 
   /** Deletes up to `limit` tasks in `statuses` finished more than `retentionMs` ago; returns how many. */
@@ -185,9 +197,11 @@ export class TaskRepository {
   }
 
   /** The task after the stop request, or undefined when it is unknown or already terminal. */
-  async requestStop(id: string): Promise<Task | undefined> {
-    const [task] = await this.rows<Task>(SQL.REQUEST_STOP, [id]);
-    return task;
+  async requestStop(id: string): Promise<StoppingTask | undefined> {
+    const [row] = await this.rows<ClaimedTask>(SQL.REQUEST_STOP, [id]);
+    if (!row) return undefined;
+    const { requestId, ...task } = row;
+    return { task, requestId };
   }
 
   /** The tasks with these ids that still exist, without payload and result. */
@@ -235,6 +249,7 @@ function insertParameters(tasks: NewTask[]): unknown[] {
     tasks.map((task) => task.timeoutMs),
     tasks.map((task) => task.queue),
     tasks.map((task) => task.key),
+    tasks.map((task) => task.requestId),
     tasks.map((task) => task.concurrencyKey),
   ];
 }

@@ -78,4 +78,6 @@ export interface NewTask {
   runAt: Date | null;
   maxAttempts: number;
   timeoutMs: number | null;
+  /** The id of the HTTP request that submits it (null: none), named in the task's log lines. */
+  requestId: string | null;
 }

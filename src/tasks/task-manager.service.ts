@@ -12,6 +12,7 @@ import { Database } from '../database/database.js';
 import type { Transaction } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { describeOutcome } from '../task-store/outcome-log.js';
+import { currentRequestId, withRequestId } from '../logging/request-context.js';
 import { TaskTypeRegistry } from '../task-types/task-type.registry.js';
 import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
@@ -157,13 +158,16 @@ export class TaskManagerService {
    */
   async stop(id: string, waitMs = DEFAULT_STOP_WAIT_MS): Promise<StopOutcome> {
     const askedAt = Date.now();
-    const task = await this.tasks.requestStop(id);
-    if (!task) {
+    const stopping = await this.tasks.requestStop(id);
+    if (!stopping) {
       const existing = await this.get(id);
       throw new TaskRefusedError('TASK_ALREADY_FINISHED', `task ${id} is already ${existing.status}`, existing);
     }
+    const { task, requestId } = stopping;
     if (isTerminal(task.status)) {
-      this.logger.log(describeOutcome(task)); // cancelled before it started: no worker will log it
+      // Cancelled before it started, so no worker will log its end: logged here, as its other lines are,
+      // under the request that submitted it (the DELETE's own line names the DELETE).
+      withRequestId(requestId, () => this.logger.log(describeOutcome(task)));
       this.metrics.finished.inc({ type: task.type, status: task.status });
       return { task, stopped: true };
     }
@@ -186,6 +190,8 @@ export class TaskManagerService {
       runAt: submission.runAt === undefined ? null : new Date(submission.runAt),
       maxAttempts: submission.maxAttempts ?? 3,
       timeoutMs: submission.timeoutMs ?? null,
+      // The HTTP request being served, if any (an in-process submit may be part of none).
+      requestId: currentRequestId() ?? null,
     };
   }
 

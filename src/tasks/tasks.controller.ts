@@ -14,7 +14,6 @@ import {
   BadRequestException,
   ServiceUnavailableException,
   UseGuards,
-  ValidationPipe,
   UseFilters,
 } from '@nestjs/common';
 import {
@@ -25,6 +24,7 @@ import {
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiExtraModels,
+  ApiForbiddenResponse,
   ApiHeader,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -41,7 +41,9 @@ import {
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { ApiKeyGuard } from '../auth/api-key.guard.js';
+import { CrossSiteWriteGuard } from '../auth/cross-site-write.guard.js';
 import { HttpErrorFilter } from '../http/http-error.filter.js';
+import { StrictValidationPipe } from '../http/strict-validation.pipe.js';
 import { EventStreamClient } from '../events/event-stream-client.js';
 import { MAX_STREAMS, TaskEventHub } from '../events/task-event-hub.service.js';
 import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
@@ -49,7 +51,7 @@ import { CreateTaskBatchDto, TaskBatchDto } from './dto/create-task-batch.dto.js
 import { CreateTaskDto, IDEMPOTENCY_KEY, IDEMPOTENCY_KEY_MESSAGE, SHORTHAND_TASK_BODY } from './dto/create-task.dto.js';
 import { ListTasksQuery, StopTaskQuery } from './dto/list-tasks.query.js';
 import { WaitQuery } from './dto/wait.query.js';
-import { ErrorDto } from '../http/error.dto.js';
+import { CROSS_SITE_WRITE_REFUSED, ErrorDto } from '../http/error.dto.js';
 import {
   ConflictErrorDto,
   TaskAttemptListDto,
@@ -64,7 +66,7 @@ import { TaskManagerService } from './task-manager.service.js';
 import { TaskSubmissionPipe } from './task-submission.pipe.js';
 
 /** Query strings: unknown parameters are named in a 400 rather than silently ignored. */
-const queryPipe = new ValidationPipe({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+const queryPipe = new StrictValidationPipe();
 
 /** How long a browser waits before it reconnects a dropped event stream. */
 const EVENT_STREAM_RETRY_MS = 2000;
@@ -73,7 +75,7 @@ const ID_PARAM = { name: 'id', description: 'Task id (digits)', example: '42' };
 
 @ApiTags('tasks')
 @ApiBearerAuth()
-@UseGuards(ApiKeyGuard)
+@UseGuards(CrossSiteWriteGuard, ApiKeyGuard)
 // Its own filter, so that embedded in an application without ours the same errors get the same answers.
 @UseFilters(HttpErrorFilter)
 @ApiUnauthorizedResponse({ description: 'API keys are configured and none valid was sent', type: ErrorDto })
@@ -91,6 +93,7 @@ export class TasksController {
   ) {}
 
   @Post()
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Submit a task',
     description:
@@ -135,6 +138,7 @@ export class TasksController {
   }
 
   @Post('batch')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
     summary: 'Submit up to 1,000 tasks at once',
     description:
@@ -224,6 +228,7 @@ export class TasksController {
   }
 
   @Post(':id/retry')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Run a failed or cancelled task again',
@@ -256,6 +261,7 @@ export class TasksController {
   }
 
   @Delete(':id')
+  @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @HttpCode(HttpStatus.OK)
   @ApiOperation({
     summary: 'Stop a task',

@@ -9,12 +9,21 @@ export type HandlerOutcome = { ok: true; value: unknown } | { ok: false; error: 
 
 /** One attempt this replica is running: the claimed task, its fencing token, its slot and its AbortSignal. */
 export class RunningAttempt {
+  readonly task: Task;
+  /**
+   * The request that submitted the task: the attempt runs under it (request-context.ts), so its log
+   * lines, and its handler's, name that request. Not part of the task its handler sees.
+   */
+  readonly requestId: string | null;
   readonly held: HeldAttempt;
   readonly slot: number;
   readonly startedAt = Date.now();
   private readonly controller = new AbortController();
 
-  constructor(readonly task: Task) {
+  constructor(claimed: Task & { requestId?: string | null }) {
+    const { requestId = null, ...task } = claimed;
+    this.task = task;
+    this.requestId = requestId;
     const workerId = task.workerId as string; // a claimed task always has its holder
     this.held = { id: task.id, workerId, attempt: task.attempt };
     this.slot = slotOfWorkerId(workerId);

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Task } from '../task-store/task.js';
 import { Database } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
-import type { Claim } from '../task-store/task.repository.js';
+import type { Claim, ClaimedTask } from '../task-store/task.repository.js';
 import { isClaimedOneByOne, QueueSettingsRepository } from '../queues/queue-settings.repository.js';
 
 /**
@@ -41,7 +40,7 @@ export class TaskClaimer {
     freeSlots: number[],
     runningHere: (queue: string) => number,
     heldBack: (inMs: number) => void = () => undefined,
-  ): Promise<Task[]> {
+  ): Promise<ClaimedTask[]> {
     const free = [...freeSlots];
     const claim = (slots: number[]): Claim => ({
       types,
@@ -49,7 +48,7 @@ export class TaskClaimer {
       replicaId: this.config.replicaId,
       leaseMs: this.config.leaseMs,
     });
-    const claimed: Task[] = [];
+    const claimed: ClaimedTask[] = [];
     const ownLimits = this.ownLimits();
     for (const queue of await this.queuesToClaimOneByOne(ownLimits)) {
       const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));

@@ -2,9 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
-import type { Task } from '../task-store/task.js';
 import { TaskNotificationsService } from '../task-store/task-notifications.service.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
+import { outsideAnyRequest, withRequestId } from '../logging/request-context.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import { RunningAttempt } from './running-attempt.js';
@@ -134,7 +134,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       this.claimAgain = true;
       return this.claimRound;
     }
-    this.claimRound = this.claimRounds().finally(() => (this.claimRound = undefined));
+    // A round serves every slot: it must not run under the request of the task whose end set it off.
+    this.claimRound = outsideAnyRequest(() => this.claimRounds()).finally(() => (this.claimRound = undefined));
     return this.claimRound;
   }
 
@@ -152,7 +153,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
           (inMs) => this.claimWhenRateWindowOpens(inMs),
         );
         stopClaimTimer();
-        for (const task of claimed) this.start(task);
+        for (const task of claimed) this.start(new RunningAttempt(task));
       } while (this.claimAgain);
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
@@ -178,8 +179,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.rateWindow = { timer, at };
   }
 
-  private start(task: Task): void {
-    const attempt = new RunningAttempt(task);
+  /** Starts the attempt under the request that submitted the task: all it logs, to the outcome, names it. */
+  private start(attempt: RunningAttempt): void {
+    withRequestId(attempt.requestId, () => this.run(attempt));
+  }
+
+  private run(attempt: RunningAttempt): void {
+    const { task } = attempt;
     this.logger.log(
       `task ${task.id} (${task.type}) started, attempt ${task.attempt}/${task.maxAttempts} on ${attempt.held.workerId}`,
     );
@@ -219,7 +225,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private abort(attempt: RunningAttempt, kind: TaskAbortKind, message: string): void {
-    if (attempt.abort(kind, message)) this.logger.log(`task ${attempt.task.id}: aborting (${message})`);
+    if (!attempt.abort(kind, message)) return;
+    // Asked by a notification or a heartbeat, which serve every task: logged under the task's own request.
+    withRequestId(attempt.requestId, () => this.logger.log(`task ${attempt.task.id}: aborting (${message})`));
   }
 
   /**

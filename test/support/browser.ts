@@ -5,7 +5,8 @@ import type { TestApp } from './test-app.js';
 
 /**
  * A host name that the browser resolves to the test replicas' 127.0.0.1 but that, unlike localhost, is not a
- * "potentially trustworthy" origin: the page loaded through it is served as over plain HTTP on a LAN.
+ * "potentially trustworthy" origin: the page loaded through it is served as over plain HTTP on a LAN. Every
+ * other name under `.test` reaches 127.0.0.1 too, each a site of its own to the browser (pages on other sites).
  */
 export const REMOTE_HOST = 'dashboard.test';
 
@@ -23,7 +24,7 @@ const CHROMIUM_ARGS = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
-  `--host-resolver-rules=MAP ${REMOTE_HOST} 127.0.0.1`,
+  '--host-resolver-rules=MAP *.test 127.0.0.1',
 ];
 
 /**

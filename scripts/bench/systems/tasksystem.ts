@@ -61,6 +61,7 @@ export const newTask = (type: string, payload: unknown, concurrencyKey: string |
   runAt: null,
   maxAttempts: 3,
   timeoutMs: null,
+  requestId: null,
 });
 
 /** Reads the tasks table directly, as an operator would: the drain's clock stops on what it shows. */

@@ -5,6 +5,7 @@ import { CreateSchedules1764547200000 } from './1764547200000-create-schedules.j
 import { LiveIdempotencyKeys1764633600000 } from './1764633600000-live-idempotency-keys.js';
 import { CreateTaskAttempts1764720000000 } from './1764720000000-create-task-attempts.js';
 import { CreateQueues1764806400000 } from './1764806400000-create-queues.js';
+import { TaskRequestId1764979200000 } from './1764979200000-task-request-id.js';
 import { FlowControl1765100000000 } from './1765100000000-flow-control.js';
 
 /** Every migration, oldest first. Listed by hand so that the build, the app and the tests agree. */
@@ -16,5 +17,6 @@ export const MIGRATIONS = [
   LiveIdempotencyKeys1764633600000,
   CreateTaskAttempts1764720000000,
   CreateQueues1764806400000,
+  TaskRequestId1764979200000,
   FlowControl1765100000000,
 ];

@@ -1,6 +1,6 @@
 // Claiming: `SELECT … FOR UPDATE SKIP LOCKED`, one task per free slot, within each queue's room, taking
 // the lanes of concurrency keys in turn (docs/design.md, "Fairness between keys").
-import { TASK_COLUMNS } from './shared.sql.js';
+import { REQUEST_ID_COLUMN, TASK_COLUMNS } from './shared.sql.js';
 
 /**
  * Queues the fast path leaves to CLAIM_FROM_QUEUE: paused ones (claimed by nobody) and those with a
@@ -157,7 +157,7 @@ export const CLAIM_TASKS = `
     `(SELECT count(*) FROM tasks WHERE status = 'running' AND concurrency_key IS NULL)`,
   )},
   ${SLOTTED}
-  ${claimSlotted(TASK_COLUMNS)}`;
+  ${claimSlotted(`${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}`)}`;
 
 /**
  * Serialises the claims of one queue across replicas for the rest of the transaction, so that
@@ -230,7 +230,7 @@ export const CLAIM_FROM_QUEUE = `
     DELETE FROM queue_starts AS s USING settings AS q
     WHERE s.queue = $5 AND s.started_at <= statement_timestamp() - q.rate_interval_ms * interval '1 millisecond'
   )
-  SELECT ${TASK_COLUMNS} FROM claimed AS t`;
+  SELECT ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN} FROM claimed AS t`;
 
 /**
  * After CLAIM_FROM_QUEUE took fewer tasks than it was offered slots: in how many ms the rate limit of

@@ -1,5 +1,6 @@
 // Leases: the heartbeat that renews them, and the recovery of tasks whose holder stopped renewing.
 import {
+  REQUEST_ID_COLUMN,
   RETURN_AND_ANNOUNCE,
   STOPPED_ERROR,
   TASK_COLUMNS,
@@ -25,7 +26,7 @@ export const RENEW_LEASES = `
  * counts as failed, so each goes back to `queued` (at once, no backoff), or `cancelled` if a stop was
  * asked, or `failed` once its attempts are used up. Safe on every replica at once: SKIP LOCKED lets each
  * take different rows. The old holder, if it wakes up, finds its attempt fenced off.
- * $1 how many at most.
+ * With the submitting request's id, for the log line. $1 how many at most.
  */
 export const LEASE_OUTCOME = failedAttemptOutcome('false');
 
@@ -46,7 +47,7 @@ export const RESCUE_EXPIRED_LEASES = `
         lease_expires_at = NULL
     FROM expired
     WHERE t.id = expired.id
-    RETURNING ${TASK_COLUMNS}
+    RETURNING ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
   ), recorded AS (
     ${recordAttempts('changed')}
   )

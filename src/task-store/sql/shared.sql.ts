@@ -31,6 +31,12 @@ export const TASK_SUMMARY_COLUMNS = `
 export const TASK_COLUMNS = `${TASK_SUMMARY_COLUMNS}, t.payload, t.result`;
 
 /**
+ * The submitting request's id (`requestId`), beside TASK_COLUMNS where a task's log lines are written:
+ * the claim, the stop and lease recovery. Not part of the Task the API shows.
+ */
+export const REQUEST_ID_COLUMN = `t.request_id AS "requestId"`;
+
+/**
  * The end of a statement whose CTE `changed` holds the rows it wrote: announce those that match
  * `which` on task_events, grouped by status, and return them all. The cross join with the count makes
  * PostgreSQL run `announced` (a CTE nobody reads is never run).

@@ -1,11 +1,12 @@
 // Stopping a task, queued or running, on whichever replica runs it.
-import { CHANNELS, RETURN_AND_ANNOUNCE, TASK_COLUMNS } from './shared.sql.js';
+import { CHANNELS, REQUEST_ID_COLUMN, RETURN_AND_ANNOUNCE, TASK_COLUMNS } from './shared.sql.js';
 
 /**
  * Ask a task to stop. A queued task is cancelled on the spot and will never be claimed (the claim's
  * SKIP LOCKED cannot take a row this statement holds). A running task is marked, and its holder is told
  * through task_stop; its own outcome write then turns it `cancelled`. Either change is announced on
- * task_events. No row: unknown or already terminal.
+ * task_events. No row: unknown or already terminal. With the submitting request's id: a task cancelled
+ * here is logged here.
  * $1 id.
  */
 export const REQUEST_STOP = `
@@ -17,7 +18,7 @@ export const REQUEST_STOP = `
         finished_at = CASE WHEN t.status = 'queued' THEN now() ELSE t.finished_at END,
         cancel_requested_at = COALESCE(t.cancel_requested_at, now())
     WHERE t.id = $1 AND t.status IN ('queued', 'running')
-    RETURNING ${TASK_COLUMNS}
+    RETURNING ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
   ), told AS (
     SELECT pg_notify('${CHANNELS.stop}', id::text) FROM changed WHERE status = 'running'
   )

@@ -1,12 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger';
 import { AdditionalProperties } from '../../http/swagger.js';
+import { MAX_PAYLOAD_DEPTH } from '../../json/storable-json.js';
 import { ANY_JSON_VALUE } from './task.dto.js';
 import { IsInt, IsISO8601, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
 export const MAX_TIMEOUT_MS = 24 * 60 * 60 * 1000;
 export const QUEUE_NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 export const QUEUE_NAME_MESSAGE = 'queue must be 1-63 lowercase letters, digits or ._- starting with a letter or digit';
+/** What a stored task's type may be; the list's filter is held to it too, so no other text reaches SQL. */
+export const TASK_TYPE = /^[A-Za-z0-9_.:-]{1,100}$/;
+export const TASK_TYPE_MESSAGE = 'type must be 1-100 letters, digits or _.:-';
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const IDEMPOTENCY_KEY_MESSAGE = 'key must be 1-200 printable ASCII characters without spaces';
 /** A concurrency key follows the idempotency key's rule: an identifier of the caller's (a tenant, an account). */
@@ -23,12 +27,12 @@ export class CreateTaskDto {
   @ApiPropertyOptional({ description: 'Task type; default: DEFAULT_TASK_TYPE (demo)', example: 'sleep' })
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Za-z0-9_.:-]{1,100}$/, { message: 'type must be 1-100 letters, digits or _.:-' })
+  @Matches(TASK_TYPE, { message: TASK_TYPE_MESSAGE })
   type?: string;
 
   @ApiPropertyOptional({
     ...ANY_JSON_VALUE,
-    description: 'Input for the handler: any JSON value, at most PAYLOAD_LIMIT_BYTES (64 KiB)',
+    description: `Input for the handler: any JSON value, stored exactly as sent (whatever its keys), at most PAYLOAD_LIMIT_BYTES (64 KiB), nesting arrays and objects at most ${MAX_PAYLOAD_DEPTH} levels deep. Refused with 400 naming the place: deeper nesting, text holding \\u0000 or an unpaired surrogate (PostgreSQL cannot store them), a number beyond ±1.8e308 such as 1e309 (JSON cannot carry it).`,
     example: { ms: 2000 },
   })
   @IsOptional()
@@ -138,7 +142,7 @@ export const SHORTHAND_TASK_BODY: SchemaObject = {
   type: 'object',
   title: 'Shorthand task body',
   description:
-    'The shorthand of the original TaskSystem: a JSON object with none of the canonical fields is the payload of the default task type (DEFAULT_TASK_TYPE)',
+    'The shorthand of the original TaskSystem: a JSON object with none of the canonical fields is the payload of the default task type (DEFAULT_TASK_TYPE), under the same rules as `payload`',
   properties: Object.fromEntries(CANONICAL_FIELDS.map((field) => [field, ABSENT])),
   additionalProperties: true,
 };

@@ -4,7 +4,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-vali
 import { TASK_STATUSES } from '../../task-store/task.js';
 import type { TaskStatus } from '../../task-store/task.js';
 import { IsTaskId } from '../task-id.js';
-import { QUEUE_NAME, QUEUE_NAME_MESSAGE } from './create-task.dto.js';
+import { QUEUE_NAME, QUEUE_NAME_MESSAGE, TASK_TYPE, TASK_TYPE_MESSAGE } from './create-task.dto.js';
 
 export class ListTasksQuery {
   @ApiPropertyOptional({
@@ -26,6 +26,7 @@ export class ListTasksQuery {
   @ApiPropertyOptional({ description: 'Only tasks of this type', example: 'demo' })
   @IsOptional()
   @IsString()
+  @Matches(TASK_TYPE, { message: TASK_TYPE_MESSAGE })
   type?: string;
 
   @ApiPropertyOptional({ description: 'Only tasks of this queue', example: 'reports' })
