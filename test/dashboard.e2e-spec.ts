@@ -467,7 +467,7 @@ describe('dashboard', () => {
     await form.getByLabel('Type').selectOption('sleep');
     await form.getByLabel('Payload (JSON)').fill('{"ms": 1}');
     await form.getByLabel('Queue (optional)').fill(queue);
-    await form.getByLabel('Concurrency key (optional)').fill('tenant-7');
+    await form.getByLabel('Concurrency key (if any)').fill('tenant-7');
     await form.getByRole('button', { name: 'Submit task' }).click();
     const confirmation = page.getByText(/Task \d+ \(sleep\) submitted\./);
     await confirmation.waitFor();
