@@ -489,6 +489,29 @@ describe('dashboard', () => {
     await panel.getByText(/\d+ live, \d+ gone in the last hour/).waitFor();
   });
 
+  it('submits a task with a concurrency key, and shows a queue’s per-key and rate limits on its card', async () => {
+    const queue = 'dash-flow';
+    await app.http
+      .put(`/queues/${queue}`)
+      .send({ keyConcurrency: 3, rateLimit: { limit: 20, intervalMs: 1000, perKey: true } })
+      .expect(200);
+    const page = await visit();
+    const form = page.getByRole('form', { name: 'Submit a task' });
+    await form.getByLabel('Type').selectOption('sleep');
+    await form.getByLabel('Payload (JSON)').fill('{"ms": 1}');
+    await form.getByLabel('Queue (optional)').fill(queue);
+    await form.getByLabel('Concurrency key (if any)').fill('tenant-7');
+    await form.getByRole('button', { name: 'Submit task' }).click();
+    const confirmation = page.getByText(/Task \d+ \(sleep\) submitted\./);
+    await confirmation.waitFor();
+    const id = /Task (\d+)/.exec((await confirmation.textContent()) ?? '')?.[1] ?? '';
+    expect((await app.task(id)).concurrencyKey).toBe('tenant-7');
+
+    const card = page.getByRole('region', { name: 'Queues' }).locator(`li[data-queue="${queue}"]`);
+    await card.getByText('Per concurrency key: at most 3 running at once.').waitFor();
+    await card.getByText('Rate: at most 20 starts per 1000 ms per key.').waitFor();
+  });
+
   it('filters the list by queue, from the queues the service knows', async () => {
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
     const a = await submit({ type: 'sleep', payload: { ms: 1 }, queue: 'dash-a', runAt: inAnHour });

@@ -395,6 +395,7 @@ describe('schedules declared in code', () => {
               maxAttempts: 3,
               timeoutMs: null,
               queue: 'default',
+              concurrencyKey: null,
             },
             overlap: 'skip',
           }),

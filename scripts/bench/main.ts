@@ -170,7 +170,14 @@ async function main(): Promise<void> {
     await shutDown();
   }
 
-  const report = { systems, samples, rounds: options.rounds, errors, historyRows: options.historyRows };
+  const report = {
+    systems,
+    samples,
+    rounds: options.rounds,
+    errors,
+    historyRows: options.historyRows,
+    drainKeys: options.drainKeys,
+  };
   const tables = renderTables(report);
   const targets = targetChecks(samples);
   const machineAfter = machineState();
@@ -275,6 +282,21 @@ async function runTaskSystemOnly(
       }
     });
   }
+  await attempt('keyed-drain', async () => {
+    const { taskSystem: keyedTaskSystem } = await import('./systems/tasksystem.js');
+    const keyed = keyedTaskSystem(options.concurrency, { concurrencyKeys: options.drainKeys });
+    return onFreshDatabase('keyed', async (url) => {
+      const client = await keyed.open(url, 'keyed-drain');
+      try {
+        const { drain: rate } = await drain(client, options.drainJobs, options.batchSize);
+        // Against this round's drain without keys, measured minutes ago on the same machine.
+        const plain = emptyDrain();
+        return { 'keyed-drain': rate, ...(plain ? { 'keyed-vs-plain': rate / plain } : {}) };
+      } finally {
+        await client.close();
+      }
+    });
+  });
   if (round > options.scalingRounds) return;
   await attempt('scaling', async () => {
     const { scalingDrain } = await import('./workloads/scaling.js');

@@ -26,6 +26,8 @@ export interface BenchOptions {
   /** Finished tasks already in the table for the history workload's drain. */
   historyRows: number;
   historyRounds: number;
+  /** Distinct concurrency keys of the keyed drain's jobs (round-robin over them). */
+  drainKeys: number;
   pgbenchSeconds: number;
   pgbenchClients: number;
 }
@@ -50,6 +52,7 @@ export const ALL_WORKLOADS = [
   'http-submit',
   'scaling',
   'history',
+  'keyed-drain',
 ] as const;
 
 // The method of shared/BENCHMARKING.md: drain 20,000 jobs, batches of 1,000, 200 latency samples 20 ms apart
@@ -74,6 +77,7 @@ const FULL = {
   scalingRounds: 1,
   historyRows: 1_000_000,
   historyRounds: 1,
+  drainKeys: 1000,
   pgbenchSeconds: 10,
   pgbenchClients: 8,
 };
@@ -96,6 +100,7 @@ const QUICK: typeof FULL = {
   scalingRounds: 1,
   historyRows: 100_000,
   historyRounds: 1,
+  drainKeys: 1000,
   pgbenchSeconds: 3,
   pgbenchClients: 8,
 };

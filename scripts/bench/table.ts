@@ -62,11 +62,14 @@ export interface Report {
   /** Workload errors, if any: "system workload round: message". */
   errors: string[];
   historyRows: number;
+  /** Distinct concurrency keys of the keyed drain. */
+  drainKeys: number;
 }
 
 /** The tables as printed (Markdown, so a full run's output can go into docs/benchmarks.md as it is). */
-export function renderTables({ systems, samples, rounds, historyRows }: Report): string {
+export function renderTables({ systems, samples, rounds, historyRows, drainKeys }: Report): string {
   const historyRowsLabel = historyRows.toLocaleString('en-US');
+  const keysLabel = drainKeys.toLocaleString('en-US');
   const med = medians(samples);
   const out: string[] = [];
   const ceiling = (id: string): number | undefined => med[id]?.pgbench;
@@ -162,6 +165,15 @@ export function renderTables({ systems, samples, rounds, historyRows }: Report):
       '',
       '',
       `${rate(ts['history-drain'])} jobs/s${versus ? ` (${times(versus)} of empty)` : ''}`,
+    ]);
+  }
+  if (ts['keyed-drain'] !== undefined) {
+    const versus = ts['keyed-vs-plain'];
+    tsRows.push([
+      `drain with ${keysLabel} concurrency keys (fair turns between them)`,
+      '',
+      '',
+      `${rate(ts['keyed-drain'])} jobs/s${versus ? ` (${times(versus)} of the drain without keys)` : ''}`,
     ]);
   }
   if (tsRows.length > 0) {

@@ -300,8 +300,8 @@ export interface paths {
     };
     get?: never;
     /**
-     * Set a queue's cluster-wide concurrency limit
-     * @description At most `concurrency` of its tasks run at once on all replicas together (null lifts the limit). A limit per replica is set with WORKER_QUEUES (`name:n`).
+     * Set a queue's cluster-wide limits
+     * @description Each limit given is set, null lifts it, one left out stays. `concurrency`: at most that many of its tasks run at once on all replicas together. `keyConcurrency`: at most that many of its tasks with the same concurrencyKey. `rateLimit`: at most `limit` task starts in any `intervalMs`, in the queue or (`perKey`) per concurrencyKey; a task held back waits queued. A limit per replica is set with WORKER_QUEUES (`name:n`).
      */
     put: operations['QueuesController_limit'];
     post?: never;
@@ -495,6 +495,11 @@ export interface components {
        * @example invoice-2026-11-42
        */
       key?: string;
+      /**
+       * @description Concurrency key, e.g. a tenant or account id: claims take the keys of a queue in turn (one key's backlog does not hold up another's), and the queue's keyConcurrency limits how many tasks of one key run at once
+       * @example tenant-42
+       */
+      concurrencyKey?: string;
     };
     TaskErrorDto: {
       /** @example stopped on request */
@@ -534,6 +539,11 @@ export interface components {
        * @example null
        */
       key: string | null;
+      /**
+       * @description Concurrency key: its lane in the claim order, and what the queue's keyConcurrency limits
+       * @example tenant-42
+       */
+      concurrencyKey: string | null;
       /**
        * @description The input given at submission (any JSON value)
        * @example {
@@ -684,6 +694,23 @@ export interface components {
       /** @description Oldest first */
       attempts: components['schemas']['TaskAttemptDto'][];
     };
+    RateLimitDto: {
+      /**
+       * @description Task starts per interval
+       * @example 20
+       */
+      limit: number;
+      /**
+       * @description The interval, in ms
+       * @example 1000
+       */
+      intervalMs: number;
+      /**
+       * @description Each concurrency key gets its own limit (tasks without a key share one)
+       * @default false
+       */
+      perKey?: boolean;
+    };
     QueueDto: {
       /** @example reports */
       name: string;
@@ -694,6 +721,13 @@ export interface components {
        * @example 2
        */
       concurrency: number | null;
+      /**
+       * @description At most this many of its tasks with the same concurrencyKey run at once; null: no limit
+       * @example 1
+       */
+      keyConcurrency: number | null;
+      /** @description At most `limit` task starts in any `intervalMs` (sliding); null: no limit */
+      rateLimit: components['schemas']['RateLimitDto'] | null;
       /** @description Its tasks by status, history included */
       counts: components['schemas']['TaskCountsDto'];
     };
@@ -706,7 +740,14 @@ export interface components {
        * @description Cluster-wide concurrency limit; null lifts it
        * @example 2
        */
-      concurrency: number | null;
+      concurrency?: number | null;
+      /**
+       * @description Tasks of one concurrencyKey running at once, cluster-wide; null lifts it
+       * @example 1
+       */
+      keyConcurrency?: number | null;
+      /** @description Task starts per interval, cluster-wide (a rate-limited task waits queued); null lifts it */
+      rateLimit?: components['schemas']['RateLimitDto'] | null;
     };
     ScheduledTaskDto: {
       /** @example sleep */
@@ -733,6 +774,8 @@ export interface components {
       timeoutMs: number | null;
       /** @example default */
       queue: string;
+      /** @example null */
+      concurrencyKey: string | null;
     };
     ScheduleDto: {
       /** @example nightly-report */
@@ -829,6 +872,11 @@ export interface components {
        * @example reports
        */
       queue?: string;
+      /**
+       * @description Concurrency key, e.g. a tenant or account id: claims take the keys of a queue in turn (one key's backlog does not hold up another's), and the queue's keyConcurrency limits how many tasks of one key run at once
+       * @example tenant-42
+       */
+      concurrencyKey?: string;
     };
     CreateScheduleDto: {
       /**
@@ -1219,6 +1267,7 @@ export interface operations {
               timeoutMs?: never;
               queue?: never;
               key?: never;
+              concurrencyKey?: never;
             } & {
               [key: string]: unknown;
             });
@@ -2077,7 +2126,7 @@ export interface operations {
           'application/json': components['schemas']['QueueDto'];
         };
       };
-      /** @description Malformed queue name or concurrency */
+      /** @description Malformed queue name or limit, or no limit given */
       400: {
         headers: {
           [name: string]: unknown;

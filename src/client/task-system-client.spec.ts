@@ -11,6 +11,7 @@ function taskWith(status: TaskStatus, id = '7'): Task {
     type: 'sleep',
     queue: 'default',
     key: null,
+    concurrencyKey: null,
     payload: { ms: 100 },
     status,
     priority: 0,

@@ -6,6 +6,7 @@ import { TaskSystemHttpError } from './task-system-http-error.js';
 import type {
   ListTasksQuery,
   Queue,
+  QueueLimits,
   Schedule,
   ScheduleChange,
   ScheduleDefinition,
@@ -80,6 +81,11 @@ export interface TaskSystemClient {
     resume(name: string): Promise<Queue>;
     /** PUT /queues/:name: at most `concurrency` of its tasks run at once on all replicas; null lifts it. */
     setConcurrency(name: string, concurrency: number | null): Promise<Queue>;
+    /**
+     * PUT /queues/:name: sets the limits given (`concurrency`, `keyConcurrency` per concurrency key,
+     * `rateLimit` starts per interval), null lifting one; those left out stay as they are.
+     */
+    setLimits(name: string, limits: QueueLimits): Promise<Queue>;
   };
   schedules: {
     /** GET /schedules. */
@@ -158,6 +164,7 @@ export function createTaskSystemClient({ baseUrl, apiKey, fetch }: TaskSystemCli
       pause: (name) => body(api.POST('/queues/{name}/pause', queue(name))),
       resume: (name) => body(api.POST('/queues/{name}/resume', queue(name))),
       setConcurrency: (name, concurrency) => body(api.PUT('/queues/{name}', { ...queue(name), body: { concurrency } })),
+      setLimits: (name, limits) => body(api.PUT('/queues/{name}', { ...queue(name), body: limits })),
     },
     schedules,
   };

@@ -20,6 +20,8 @@ type ListQuery = NonNullable<paths['/tasks']['get']['parameters']['query']>;
 export type ListTasksQuery = Omit<ListQuery, 'status'> & { status?: TaskStatus | TaskStatus[] };
 
 export type Queue = Schemas['QueueDto'];
+/** PUT /queues/:name: the limits given are set (null lifts one), the others stay. */
+export type QueueLimits = Schemas['SetQueueLimitDto'];
 
 /** A replica that runs tasks, live or gone in the last hour (GET /workers). */
 export type Worker = Schemas['WorkerDto'];

@@ -61,6 +61,7 @@ export interface TaskSubmissionJson {
   runAt?: string;
   queue?: string;
   key?: string;
+  concurrencyKey?: string;
 }
 
 /** Each queue of GET /queues, and the answer of pause, resume and PUT /queues/:name. */
@@ -68,6 +69,8 @@ export interface QueueJson {
   name: string;
   paused: boolean;
   concurrency: number | null;
+  keyConcurrency: number | null;
+  rateLimit: { limit: number; intervalMs: number; perKey: boolean } | null;
   counts: Record<TaskStatus, number>;
 }
 

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, ValidationPipe } from '@nestjs/common';
-import type { ArgumentMetadata, Type } from '@nestjs/common';
+import type { ArgumentMetadata, Type, ValidationPipeOptions } from '@nestjs/common';
 import { getMetadataStorage } from 'class-validator';
 import { isJsonObject } from '../json/json-object.js';
 import { exceedsDepth, MAX_PAYLOAD_DEPTH, tooDeep } from '../json/storable-json.js';
@@ -13,8 +13,9 @@ import { exceedsDepth, MAX_PAYLOAD_DEPTH, tooDeep } from '../json/storable-json.
  */
 @Injectable()
 export class StrictValidationPipe extends ValidationPipe {
-  constructor() {
-    super({ transform: true, whitelist: true, forbidNonWhitelisted: true });
+  /** `stopAtFirstError`: one message per field rather than one per rule it breaks. */
+  constructor(options: Pick<ValidationPipeOptions, 'stopAtFirstError'> = {}) {
+    super({ transform: true, whitelist: true, forbidNonWhitelisted: true, ...options });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {

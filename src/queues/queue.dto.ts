@@ -1,7 +1,36 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsDefined, IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsBoolean, IsInt, IsObject, IsOptional, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { AdditionalProperties } from '../http/swagger.js';
 import { TaskCountsDto } from '../tasks/dto/task.dto.js';
+
+const CONCURRENCY_RULE = 'must be an integer from 1 to 10000, or null';
+// The ValidationPipe names a nested field by its path: `rateLimit.limit must be …`.
+const RATE_LIMIT_RULE = 'an integer from 1 to 100000';
+const INTERVAL_RULE = 'an integer from 1 to 86400000 (a day)';
+
+@AdditionalProperties(false)
+export class RateLimitDto {
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 100000, example: 20, description: 'Task starts per interval' })
+  @IsInt({ message: `limit must be ${RATE_LIMIT_RULE}` })
+  @Min(1, { message: `limit must be ${RATE_LIMIT_RULE}` })
+  @Max(100000, { message: `limit must be ${RATE_LIMIT_RULE}` })
+  limit!: number;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 86400000, example: 1000, description: 'The interval, in ms' })
+  @IsInt({ message: `intervalMs must be ${INTERVAL_RULE}` })
+  @Min(1, { message: `intervalMs must be ${INTERVAL_RULE}` })
+  @Max(86400000, { message: `intervalMs must be ${INTERVAL_RULE}` })
+  intervalMs!: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Each concurrency key gets its own limit (tasks without a key share one)',
+  })
+  @IsOptional()
+  @IsBoolean({ message: 'perKey must be true or false' })
+  perKey?: boolean;
+}
 
 export class QueueDto {
   @ApiProperty({ example: 'reports' })
@@ -18,6 +47,21 @@ export class QueueDto {
   })
   concurrency!: number | null;
 
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    example: 1,
+    description: 'At most this many of its tasks with the same concurrencyKey run at once; null: no limit',
+  })
+  keyConcurrency!: number | null;
+
+  @ApiProperty({
+    type: RateLimitDto,
+    nullable: true,
+    description: 'At most `limit` task starts in any `intervalMs` (sliding); null: no limit',
+  })
+  rateLimit!: RateLimitDto | null;
+
   @ApiProperty({ type: TaskCountsDto, description: 'Its tasks by status, history included' })
   counts!: TaskCountsDto;
 }
@@ -27,9 +71,10 @@ export class QueueListDto {
   queues!: QueueDto[];
 }
 
+/** PUT /queues/:name: the limits given are set (null lifts one); those left out stay as they are. */
 @AdditionalProperties(false)
 export class SetQueueLimitDto {
-  @ApiProperty({
+  @ApiPropertyOptional({
     type: 'integer',
     nullable: true,
     minimum: 1,
@@ -37,10 +82,37 @@ export class SetQueueLimitDto {
     example: 2,
     description: 'Cluster-wide concurrency limit; null lifts it',
   })
-  @IsDefined({ message: 'concurrency is required: a number from 1 to 10000, or null for no limit' })
+  @IsOptional()
   @ValidateIf((_, value) => value !== null)
-  @IsInt({ message: 'concurrency must be an integer from 1 to 10000, or null' })
-  @Min(1, { message: 'concurrency must be an integer from 1 to 10000, or null' })
-  @Max(10000, { message: 'concurrency must be an integer from 1 to 10000, or null' })
-  concurrency!: number | null;
+  @IsInt({ message: `concurrency ${CONCURRENCY_RULE}` })
+  @Min(1, { message: `concurrency ${CONCURRENCY_RULE}` })
+  @Max(10000, { message: `concurrency ${CONCURRENCY_RULE}` })
+  concurrency?: number | null;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    nullable: true,
+    minimum: 1,
+    maximum: 10000,
+    example: 1,
+    description: 'Tasks of one concurrencyKey running at once, cluster-wide; null lifts it',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsInt({ message: `keyConcurrency ${CONCURRENCY_RULE}` })
+  @Min(1, { message: `keyConcurrency ${CONCURRENCY_RULE}` })
+  @Max(10000, { message: `keyConcurrency ${CONCURRENCY_RULE}` })
+  keyConcurrency?: number | null;
+
+  @ApiPropertyOptional({
+    type: RateLimitDto,
+    nullable: true,
+    description: 'Task starts per interval, cluster-wide (a rate-limited task waits queued); null lifts it',
+  })
+  @IsOptional()
+  @ValidateIf((_, value) => value !== null)
+  @IsObject({ message: 'rateLimit must be an object {"limit": n, "intervalMs": t, "perKey"?: boolean}, or null' })
+  @ValidateNested()
+  @Type(() => RateLimitDto)
+  rateLimit?: RateLimitDto | null;
 }

@@ -1,4 +1,16 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Put, UseGuards, UseFilters } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Put,
+  UseGuards,
+  UseFilters,
+} from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiPayloadTooLargeResponse,
@@ -74,17 +86,30 @@ export class QueuesController {
   @ApiUnsupportedMediaTypeResponse(UNDECODABLE_BODY)
   @ApiForbiddenResponse(CROSS_SITE_WRITE_REFUSED)
   @ApiOperation({
-    summary: "Set a queue's cluster-wide concurrency limit",
+    summary: "Set a queue's cluster-wide limits",
     description:
-      'At most `concurrency` of its tasks run at once on all replicas together (null lifts the limit). A limit per replica is set with WORKER_QUEUES (`name:n`).',
+      'Each limit given is set, null lifts it, one left out stays. `concurrency`: at most that many of its tasks run at once on all replicas together. `keyConcurrency`: at most that many of its tasks with the same concurrencyKey. `rateLimit`: at most `limit` task starts in any `intervalMs`, in the queue or (`perKey`) per concurrencyKey; a task held back waits queued. A limit per replica is set with WORKER_QUEUES (`name:n`).',
   })
   @ApiParam(NAME_PARAM)
   @ApiOkResponse({ type: QueueDto })
-  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed queue name or concurrency' })
+  @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed queue name or limit, or no limit given' })
   limit(
     @Param('name', QueueNamePipe) name: string,
-    @Body(new StrictValidationPipe()) body: SetQueueLimitDto,
+    // One problem per field: a missing number would otherwise be named by each of its three rules.
+    @Body(new StrictValidationPipe({ stopAtFirstError: true })) body: SetQueueLimitDto,
   ): Promise<QueueView> {
-    return this.queues.limit(name, body.concurrency);
+    const { concurrency, keyConcurrency, rateLimit } = body;
+    if ([concurrency, keyConcurrency, rateLimit].every((limit) => limit === undefined)) {
+      throw new BadRequestException('give at least one of concurrency, keyConcurrency, rateLimit (null lifts a limit)');
+    }
+    return this.queues.limit(name, {
+      concurrency,
+      keyConcurrency,
+      rateLimit: rateLimit && {
+        limit: rateLimit.limit,
+        intervalMs: rateLimit.intervalMs,
+        perKey: rateLimit.perKey ?? false,
+      },
+    });
   }
 }

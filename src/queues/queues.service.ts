@@ -3,7 +3,7 @@ import type { TaskStatus } from '../task-store/task.js';
 import { DEFAULT_QUEUE, zeroCounts } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { QueueSettingsRepository } from './queue-settings.repository.js';
-import type { QueueSettings } from './queue-settings.repository.js';
+import type { QueueLimits, QueueSettings } from './queue-settings.repository.js';
 
 export interface QueueView extends QueueSettings {
   counts: Record<TaskStatus, number>;
@@ -54,15 +54,22 @@ export class QueuesService {
     return this.get(name);
   }
 
-  /** Sets (or, with null, lifts) how many of the queue's tasks may run at once on all replicas together. */
-  async limit(name: string, concurrency: number | null): Promise<QueueView> {
-    await this.settings.setConcurrency(name, concurrency);
-    this.logger.log(`queue ${name}: cluster-wide concurrency ${concurrency ?? 'unlimited'}`);
+  /** Sets (or, with null, lifts) the limits given: concurrency, per-key concurrency, rate; the others stay. */
+  async limit(name: string, limits: QueueLimits): Promise<QueueView> {
+    const settings = await this.settings.setLimits(name, limits);
+    this.logger.log(`queue ${name}: ${describeLimits(settings)}`);
     return this.get(name);
   }
 }
 
+function describeLimits({ concurrency, keyConcurrency, rateLimit }: QueueSettings): string {
+  const rate = rateLimit
+    ? `${rateLimit.limit} starts per ${rateLimit.intervalMs} ms${rateLimit.perKey ? ' per key' : ''}`
+    : 'unlimited';
+  return `cluster-wide concurrency ${concurrency ?? 'unlimited'}, per key ${keyConcurrency ?? 'unlimited'}, rate ${rate}`;
+}
+
 /** A queue with no settings row and no tasks: unpaused, unlimited, empty. */
 function unsettledQueue(name: string): QueueView {
-  return { name, paused: false, concurrency: null, counts: zeroCounts() };
+  return { name, paused: false, concurrency: null, keyConcurrency: null, rateLimit: null, counts: zeroCounts() };
 }

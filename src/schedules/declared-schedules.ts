@@ -17,6 +17,7 @@ export interface ScheduleDeclaration {
     maxAttempts?: number;
     timeoutMs?: number | null;
     queue?: string;
+    concurrencyKey?: string;
   };
   /** Default `skip`. */
   overlap?: OverlapPolicy;

@@ -10,7 +10,15 @@ describe('readScheduleDefinition', () => {
       name: 'nightly',
       cron: '0 3 * * *',
       timezone: 'Europe/Paris',
-      task: { type: 'demo', payload: null, priority: 0, maxAttempts: 3, timeoutMs: null, queue: 'default' },
+      task: {
+        type: 'demo',
+        payload: null,
+        priority: 0,
+        maxAttempts: 3,
+        timeoutMs: null,
+        queue: 'default',
+        concurrencyKey: null,
+      },
       overlap: 'skip',
       paused: false,
     });
@@ -61,7 +69,15 @@ describe('readSchedulePatch', () => {
     name: 'nightly',
     cron: '0 3 * * *',
     timezone: 'UTC',
-    task: { type: 'sleep', payload: { ms: 5 }, priority: 0, maxAttempts: 3, timeoutMs: null, queue: 'default' },
+    task: {
+      type: 'sleep',
+      payload: { ms: 5 },
+      priority: 0,
+      maxAttempts: 3,
+      timeoutMs: null,
+      queue: 'default',
+      concurrencyKey: null,
+    },
     overlap: 'skip',
     paused: false,
   };

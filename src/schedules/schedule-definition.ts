@@ -106,5 +106,6 @@ async function readScheduledTask(
     maxAttempts: read.maxAttempts ?? 3,
     timeoutMs: read.timeoutMs ?? null,
     queue: read.queue ?? DEFAULT_QUEUE,
+    concurrencyKey: read.concurrencyKey ?? null,
   };
 }

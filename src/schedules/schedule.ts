@@ -17,6 +17,7 @@ export interface ScheduledTask {
   maxAttempts: number;
   timeoutMs: number | null;
   queue: string;
+  concurrencyKey: string | null;
 }
 
 /** A schedule as declared (over the API or in code), checked and with its defaults filled in. */

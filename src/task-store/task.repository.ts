@@ -116,6 +116,15 @@ export class TaskRepository {
     return claimed;
   }
 
+  /**
+   * After a claim from rate-limited `queue` left slots empty: in how many ms its window lets one more task
+   * start, or null when its rate limit is not what held the claim back.
+   */
+  async nextRateWindow(queue: string, tx: Transaction): Promise<number | null> {
+    const [next] = await this.db.rows<{ inMs: number }>(SQL.NEXT_RATE_WINDOW, [queue], { tx });
+    return next?.inMs ?? null;
+  }
+
   countByQueue(): Promise<{ queue: string; status: TaskStatus; count: number }[]> {
     return this.rows(SQL.COUNT_BY_QUEUE, []);
   }
@@ -238,6 +247,7 @@ function insertParameters(tasks: NewTask[]): unknown[] {
     tasks.map((task) => task.key),
     tasks.map((task) => task.requestId),
     tasks.map((task) => (task.traceContext ? JSON.stringify(task.traceContext) : null)),
+    tasks.map((task) => task.concurrencyKey),
   ];
 }
 

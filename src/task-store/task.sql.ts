@@ -17,7 +17,7 @@
 
 export { CHANNELS, EVENT_IDS, ANNOUNCE_CHANGES } from './sql/shared.sql.js';
 export { INSERT_TASKS, GET_TASKS_BY_KEY } from './sql/submit.sql.js';
-export { CLAIM_TASKS, LOCK_QUEUE, CLAIM_FROM_QUEUE } from './sql/claim.sql.js';
+export { CLAIM_TASKS, LOCK_QUEUE, CLAIM_FROM_QUEUE, NEXT_RATE_WINDOW } from './sql/claim.sql.js';
 export { FINISH_ATTEMPTS, SAVE_PROGRESS, RELEASE_TASK } from './sql/outcome.sql.js';
 export { REQUEST_STOP } from './sql/stop.sql.js';
 export { RETRY_TASK } from './sql/retry.sql.js';

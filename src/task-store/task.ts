@@ -30,6 +30,8 @@ export interface Task {
   type: string;
   queue: string;
   key: string | null;
+  /** Tasks with the same key form a lane: claims take lanes in turn, and a queue may limit each key. */
+  concurrencyKey: string | null;
   payload: unknown;
   status: TaskStatus;
   priority: number;
@@ -83,6 +85,8 @@ export interface NewTask {
   queue: string;
   /** Idempotency key, or null. */
   key: string | null;
+  /** Concurrency key (a tenant, an account…), or null. */
+  concurrencyKey: string | null;
   payload: unknown;
   priority: number;
   runAt: Date | null;

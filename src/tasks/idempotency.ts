@@ -10,6 +10,7 @@ export function differingFields(submitted: NewTask, existing: Task): string[] {
   const differing: string[] = [];
   if (submitted.type !== existing.type) differing.push('type');
   if (submitted.queue !== existing.queue) differing.push('queue');
+  if (submitted.concurrencyKey !== existing.concurrencyKey) differing.push('concurrencyKey');
   if (!isDeepStrictEqual(normaliseJson(submitted.payload), existing.payload)) differing.push('payload');
   if (submitted.priority !== existing.priority) differing.push('priority');
   if (submitted.maxAttempts !== existing.maxAttempts) differing.push('maxAttempts');

@@ -198,6 +198,7 @@ export class TaskManagerService {
       type,
       queue: submission.queue ?? DEFAULT_QUEUE,
       key: submission.key ?? null,
+      concurrencyKey: submission.concurrencyKey ?? null,
       payload,
       priority: submission.priority ?? 0,
       runAt: submission.runAt === undefined ? null : new Date(submission.runAt),

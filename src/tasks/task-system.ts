@@ -19,6 +19,8 @@ export interface TaskSubmission<Payload = unknown> {
   queue?: string;
   /** Idempotency key: a submission whose key a task holds returns that task instead. */
   key?: string;
+  /** Concurrency key (a tenant, an account…): claims take keys in turn, and a queue may limit each key. */
+  concurrencyKey?: string;
   /** Higher runs first, -100 to 100 (default 0). */
   priority?: number;
   /** Not before this instant (default now). */

@@ -21,10 +21,13 @@ type Statement =
 function claimerWith({
   workerQueues,
   clusterLimited = [],
+  rateLimited = [],
   available = () => Infinity,
 }: {
   workerQueues?: string;
   clusterLimited?: string[];
+  /** Queues with a rate limit whose window lets the next task start in 250 ms. */
+  rateLimited?: string[];
   available?: (queue: string | null) => number;
 }) {
   const statements: Statement[] = [];
@@ -39,6 +42,7 @@ function claimerWith({
       statements.push({ fromQueue: queue, slots: claim.freeSlots });
       return take(claim, queue);
     },
+    nextRateWindow: (queue: string) => Promise.resolve(rateLimited.includes(queue) ? 250 : null),
     claim: (claim: Claim, queues: string[] | null, ownLimitQueues: string[]) => {
       statements.push({ fromQueues: queues, leavingOut: ownLimitQueues, slots: claim.freeSlots });
       return take(claim, null);
@@ -46,8 +50,14 @@ function claimerWith({
   };
   const list = jest.fn(() =>
     Promise.resolve([
-      ...clusterLimited.map((name) => ({ name, concurrency: 2 })),
-      { name: 'unlimited', concurrency: null },
+      ...clusterLimited.map((name) => ({ name, concurrency: 2, keyConcurrency: null, rateLimit: null })),
+      ...rateLimited.map((name) => ({
+        name,
+        concurrency: null,
+        keyConcurrency: null,
+        rateLimit: { limit: 1, intervalMs: 1000, perKey: false },
+      })),
+      { name: 'unlimited', concurrency: null, keyConcurrency: null, rateLimit: null },
     ]),
   );
   const config = loadConfig({
@@ -136,5 +146,23 @@ describe('TaskClaimer', () => {
     jest.advanceTimersByTime(1);
     await claimer.claim(['gate'], [1], nothingRunsHere);
     expect(settingsReads).toHaveBeenCalledTimes(2);
+  });
+
+  it('says when a rate limit left slots empty that its queue could fill, and when its window opens', async () => {
+    const { claimer, statements } = claimerWith({
+      rateLimited: ['metered'],
+      available: (queue) => (queue === 'metered' ? 1 : 0),
+    });
+    const heldBack: number[] = [];
+    await claimer.claim(['gate'], [1, 2, 3], nothingRunsHere, (inMs) => heldBack.push(inMs));
+    expect(statements[0]).toEqual({ fromQueue: 'metered', slots: [1, 2, 3] });
+    expect(heldBack).toEqual([250]);
+  });
+
+  it('does not ask about the window when the rate-limited queue took every slot offered', async () => {
+    const { claimer } = claimerWith({ rateLimited: ['metered'] });
+    const heldBack: number[] = [];
+    await claimer.claim(['gate'], [1, 2], nothingRunsHere, (inMs) => heldBack.push(inMs));
+    expect(heldBack).toEqual([]);
   });
 });

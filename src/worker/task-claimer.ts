@@ -5,18 +5,23 @@ import { Database } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
 import type { Claim, ClaimedTask } from '../task-store/task.repository.js';
-import { QueueSettingsRepository } from '../queues/queue-settings.repository.js';
+import { isClaimedOneByOne, QueueSettingsRepository } from '../queues/queue-settings.repository.js';
 
 /**
  * Decides how a replica claims work for its free slots, queue by queue. Queues with a limit — a
- * cluster-wide one (`PUT /queues/:name`, in the queues table) or this replica's own (`WORKER_QUEUES`
- * `name:n`) — are claimed first, one at a time within their room; everything else in one statement, the
- * fast path a replica without limits always takes. Paused queues are skipped by both statements.
+ * cluster-wide one (`PUT /queues/:name`: concurrency, per-key concurrency, rate; in the queues table) or
+ * this replica's own (`WORKER_QUEUES` `name:n`) — are claimed first, one at a time within their room;
+ * everything else in one statement, the fast path a replica without limits always takes. Paused queues
+ * are skipped by both statements.
  */
 @Injectable()
 export class TaskClaimer {
-  /** Queues with a cluster-wide limit, re-read at most once per poll interval. */
-  private limited: { readAt: number; queues: string[] } = { readAt: -Infinity, queues: [] };
+  /** Queues with a cluster-wide limit, and which of them have a rate limit, re-read at most once per poll interval. */
+  private limited: { readAt: number; queues: string[]; rateLimited: Set<string> } = {
+    readAt: -Infinity,
+    queues: [],
+    rateLimited: new Set(),
+  };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -27,9 +32,15 @@ export class TaskClaimer {
 
   /**
    * Claims tasks of `types` for `freeSlots`. `runningHere(queue)` counts this replica's tasks running in
-   * a queue, for its own limits.
+   * a queue, for its own limits. `heldBack(inMs)` hears when a queue's rate limit left slots empty that
+   * its tasks could have taken: its window lets another task start in `inMs`, sooner than the next poll.
    */
-  async claim(types: string[], freeSlots: number[], runningHere: (queue: string) => number): Promise<ClaimedTask[]> {
+  async claim(
+    types: string[],
+    freeSlots: number[],
+    runningHere: (queue: string) => number,
+    heldBack: (inMs: number) => void = () => undefined,
+  ): Promise<ClaimedTask[]> {
     const free = [...freeSlots];
     const claim = (slots: number[]): Claim => ({
       types,
@@ -43,7 +54,14 @@ export class TaskClaimer {
       const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));
       if (room <= 0) continue;
       const offered = free.splice(0, room);
-      const taken = await this.db.transaction((tx) => this.tasks.claimFromQueue(claim(offered), queue, tx));
+      const taken = await this.db.transaction(async (tx) => {
+        const tasks = await this.tasks.claimFromQueue(claim(offered), queue, tx);
+        if (tasks.length < offered.length && this.limited.rateLimited.has(queue)) {
+          const inMs = await this.tasks.nextRateWindow(queue, tx);
+          if (inMs !== null) heldBack(inMs);
+        }
+        return tasks;
+      });
       const used = new Set(taken.map((task) => slotOfWorkerId(task.workerId ?? '')));
       free.unshift(...offered.filter((slot) => !used.has(slot)));
       claimed.push(...taken);
@@ -73,7 +91,8 @@ export class TaskClaimer {
       const settings = await this.queueSettings.list();
       this.limited = {
         readAt: Date.now(),
-        queues: settings.filter((queue) => queue.concurrency !== null).map((queue) => queue.name),
+        queues: settings.filter(isClaimedOneByOne).map((queue) => queue.name),
+        rateLimited: new Set(settings.filter((queue) => queue.rateLimit !== null).map((queue) => queue.name)),
       };
     }
     return this.limited.queues;

@@ -47,6 +47,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private claimAgain = false;
   private started = false;
   private pollTimer: NodeJS.Timeout | undefined;
+  /** A claim again when a rate limit's window next opens, and when that is (Infinity: none pending). */
+  private rateWindow: { timer: NodeJS.Timeout | undefined; at: number } = { timer: undefined, at: Infinity };
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private stopping = false;
 
@@ -99,6 +101,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.stopping = true;
     this.notifications.off('wake', this.onWake);
     clearInterval(this.pollTimer);
+    clearTimeout(this.rateWindow.timer);
     await this.claimRound;
     if (this.running.size > 0) {
       this.logger.log(
@@ -153,7 +156,12 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         if (this.stopping || free.length === 0) return;
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
         const startedAt = new Date();
-        const claimed = await this.claimer.claim(this.runners.types, free, (queue) => this.runningIn(queue));
+        const claimed = await this.claimer.claim(
+          this.runners.types,
+          free,
+          (queue) => this.runningIn(queue),
+          (inMs) => this.claimWhenRateWindowOpens(inMs),
+        );
         stopClaimTimer();
         const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: claimed.length };
         for (const task of claimed) this.start(new RunningAttempt(task, round));
@@ -161,6 +169,25 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * A rate limit held a claim back: claim again as soon as its window lets another task start, not at the
+   * next poll, or a rate-limited queue would run well below its limit. One timer, kept for the earliest.
+   */
+  private claimWhenRateWindowOpens(inMs: number): void {
+    const at = Date.now() + inMs;
+    if (this.rateWindow.at <= at || this.stopping) return;
+    clearTimeout(this.rateWindow.timer);
+    // 1 ms past the instant: the window is (now - interval, now], so the start that held it back is then out.
+    const timer = setTimeout(
+      () => {
+        this.rateWindow = { timer: undefined, at: Infinity };
+        void this.fillSlots();
+      },
+      Math.ceil(inMs) + 1,
+    );
+    this.rateWindow = { timer, at };
   }
 
   /** Starts the attempt under the request that submitted the task: all it logs, to the outcome, names it. */

@@ -51,10 +51,11 @@ export async function buildReplica(databaseUrl: string, environment: Record<stri
   return replica;
 }
 
-export const newTask = (type: string, payload: unknown): NewTask => ({
+export const newTask = (type: string, payload: unknown, concurrencyKey: string | null = null): NewTask => ({
   type,
   queue: 'default',
   key: null,
+  concurrencyKey,
   payload,
   priority: 0,
   runAt: null,
@@ -97,9 +98,12 @@ export class TasksTableProbe {
 
 /**
  * TaskSystem as a library: jobs go in through TaskRepository.insert (what POST /tasks calls after its
- * checks), from an API-only replica; the workers are a second replica in this process.
+ * checks), from an API-only replica; the workers are a second replica in this process. With
+ * `concurrencyKeys`, job i carries the concurrency key `k<i mod concurrencyKeys>` (the keyed drain).
  */
-export function taskSystem(concurrency: number): QueueSystem {
+export function taskSystem(concurrency: number, { concurrencyKeys }: { concurrencyKeys?: number } = {}): QueueSystem {
+  const jobTask = (payload: BenchPayload): NewTask =>
+    newTask('noop', payload, concurrencyKeys ? `k${payload.i % concurrencyKeys}` : null);
   return {
     id: 'tasksystem',
     label: `TaskSystem ${VERSION}`,
@@ -116,10 +120,10 @@ export function taskSystem(concurrency: number): QueueSystem {
       let producerClosed = false;
       const client: QueueClient = {
         async enqueue(payload) {
-          await producer.repository.insert([newTask('noop', payload)]);
+          await producer.repository.insert([jobTask(payload)]);
         },
         async enqueueBatch(payloads) {
-          await producer.repository.insert(payloads.map((payload) => newTask('noop', payload)));
+          await producer.repository.insert(payloads.map(jobTask));
         },
         async releaseProducer() {
           await producer.close();

@@ -118,7 +118,7 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
       });
       const countsText = parts.map((part) => (typeof part === 'string' ? part : part.textContent)).join('');
       if (counts.textContent !== countsText) counts.replaceChildren(...parts);
-      setText(limit, `Limit: ${describeLimit(queue.concurrency)}.`);
+      setText(limit, `Limit: ${describeLimit(queue.concurrency)}.${describeFlowControl(queue)}`);
       if (document.activeElement !== limitInput)
         limitInput.value = queue.concurrency === null ? '' : String(queue.concurrency);
       if (pauseButton.getAttribute('aria-disabled') !== 'true') {
@@ -176,6 +176,18 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
       else loader.soon();
     },
   };
+}
+
+/**
+ * Per-key concurrency and rate limit, set with PUT /queues/:name (shown, not edited, here).
+ * @param {QueueJson} queue
+ */
+function describeFlowControl({ keyConcurrency, rateLimit }) {
+  const perKey = keyConcurrency ? ` Per concurrency key: at most ${keyConcurrency} running at once.` : '';
+  const rate = rateLimit
+    ? ` Rate: at most ${rateLimit.limit} starts per ${rateLimit.intervalMs} ms${rateLimit.perKey ? ' per key' : ''}.`
+    : '';
+  return perKey + rate;
 }
 
 /** @param {number | null | undefined} concurrency */

@@ -42,6 +42,7 @@ export function createSubmitForm({ form, api, onSubmitted }) {
   const runAt = formControl(form, 'runAt', HTMLInputElement);
   const queue = formControl(form, 'queue', HTMLInputElement);
   const key = formControl(form, 'key', HTMLInputElement);
+  const concurrencyKey = formControl(form, 'concurrencyKey', HTMLInputElement);
   const typeHint = find(form, '#submit-type-hint', HTMLElement);
   const payloadError = find(form, '#submit-payload-error', HTMLElement);
   const fieldError = find(form, '#submit-field-error', HTMLElement);
@@ -74,7 +75,7 @@ export function createSubmitForm({ form, api, onSubmitted }) {
   function clearErrors() {
     showMessage(payloadError, '');
     showMessage(fieldError, '');
-    for (const input of [payload, priority, runAt, queue, key]) input.removeAttribute('aria-invalid');
+    for (const input of [payload, priority, runAt, queue, key, concurrencyKey]) input.removeAttribute('aria-invalid');
     priority.removeAttribute('aria-describedby');
     runAt.removeAttribute('aria-describedby');
     queue.removeAttribute('aria-describedby');
@@ -111,9 +112,10 @@ export function createSubmitForm({ form, api, onSubmitted }) {
       }
       submission.runAt = instant.toISOString();
     }
-    // Empty: the service's defaults (queue `default`, no key). The service checks the names themselves.
+    // Empty: the service's defaults (queue `default`, no keys). The service checks the names themselves.
     if (queue.value.trim()) submission.queue = queue.value.trim();
     if (key.value) submission.key = key.value;
+    if (concurrencyKey.value) submission.concurrencyKey = concurrencyKey.value;
     return submission;
   }
 

@@ -8,6 +8,7 @@ import { CreateQueues1764806400000 } from './1764806400000-create-queues.js';
 import { AddTaskTraceContext1764892800000 } from './1764892800000-add-task-trace-context.js';
 import { TaskRequestId1764979200000 } from './1764979200000-task-request-id.js';
 import { CreateWorkers1765000000000 } from './1765000000000-create-workers.js';
+import { FlowControl1765100000000 } from './1765100000000-flow-control.js';
 
 /** Every migration, oldest first. Listed by hand so that the build, the app and the tests agree. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   AddTaskTraceContext1764892800000,
   TaskRequestId1764979200000,
   CreateWorkers1765000000000,
+  FlowControl1765100000000,
 ];

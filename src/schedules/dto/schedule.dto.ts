@@ -22,6 +22,9 @@ export class ScheduledTaskDto {
 
   @ApiProperty({ example: 'default' })
   queue!: string;
+
+  @ApiProperty({ type: String, nullable: true, example: null })
+  concurrencyKey!: string | null;
 }
 
 /** A schedule as every route returns it. Documentation only: the controller returns the stored Schedule. */

@@ -22,7 +22,7 @@ export const EVENT_IDS = 300;
 
 /** A task without its payload and result (which can be large): what lists of changes need. */
 export const TASK_SUMMARY_COLUMNS = `
-  t.id, t.type, t.queue, t.key, t.status, t.priority, t.run_at AS "runAt", t.attempt,
+  t.id, t.type, t.queue, t.key, t.concurrency_key AS "concurrencyKey", t.status, t.priority, t.run_at AS "runAt", t.attempt,
   t.max_attempts AS "maxAttempts", t.timeout_ms AS "timeoutMs", t.error, t.progress,
   t.cancel_requested_at AS "cancelRequestedAt", t.worker_id AS "workerId", t.created_at AS "createdAt",
   t.started_at AS "startedAt", t.finished_at AS "finishedAt"`;

@@ -9,19 +9,19 @@ import { RETURN_AND_ANNOUNCE, TASK_COLUMNS } from './shared.sql.js';
  * holds it.
  * $1 types, $2 payloads, $3 priorities, $4 run-at instants (null: now), $5 max attempts, $6 timeouts,
  * $7 queues, $8 idempotency keys (null: none), $9 the ids of the requests that submit them (null: none),
- * $10 trace contexts (null: none).
+ * $10 trace contexts (null: none), $11 concurrency keys (null: none).
  */
 export const INSERT_TASKS = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::jsonb[], $3::smallint[], $4::timestamptz[], $5::int[], $6::int[],
-                         $7::text[], $8::text[], $9::text[], $10::jsonb[])
+                         $7::text[], $8::text[], $9::text[], $10::jsonb[], $11::text[])
       WITH ORDINALITY AS i(type, payload, priority, run_at, max_attempts, timeout_ms, queue, key, request_id,
-                           trace_context, position)
+                           trace_context, concurrency_key, position)
   ), changed AS (
     INSERT INTO tasks AS t (type, payload, priority, run_at, max_attempts, timeout_ms, queue, key, request_id,
-                            trace_context)
+                            trace_context, concurrency_key)
     SELECT type, payload, priority, COALESCE(run_at, now()), max_attempts, timeout_ms, queue, key, request_id,
-           trace_context
+           trace_context, concurrency_key
     FROM input ORDER BY position
     ON CONFLICT (key) WHERE key IS NOT NULL AND status IN ('queued', 'running') DO NOTHING
     RETURNING ${TASK_COLUMNS}

@@ -13,6 +13,9 @@ export const TASK_TYPE = /^[A-Za-z0-9_.:-]{1,100}$/;
 export const TASK_TYPE_MESSAGE = 'type must be 1-100 letters, digits or _.:-';
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 export const IDEMPOTENCY_KEY_MESSAGE = 'key must be 1-200 printable ASCII characters without spaces';
+/** A concurrency key follows the idempotency key's rule: an identifier of the caller's (a tenant, an account). */
+export const CONCURRENCY_KEY = IDEMPOTENCY_KEY;
+export const CONCURRENCY_KEY_MESSAGE = 'concurrencyKey must be 1-200 printable ASCII characters without spaces';
 const RUN_AT_MESSAGE = 'runAt must be an ISO-8601 date-time with Z or an offset, e.g. 2026-12-01T09:00:00Z';
 
 /**
@@ -100,6 +103,16 @@ export class CreateTaskDto {
   @IsString()
   @Matches(IDEMPOTENCY_KEY, { message: IDEMPOTENCY_KEY_MESSAGE })
   key?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "Concurrency key, e.g. a tenant or account id: claims take the keys of a queue in turn (one key's backlog does not hold up another's), and the queue's keyConcurrency limits how many tasks of one key run at once",
+    example: 'tenant-42',
+  })
+  @IsOptional()
+  @IsString({ message: CONCURRENCY_KEY_MESSAGE })
+  @Matches(CONCURRENCY_KEY, { message: CONCURRENCY_KEY_MESSAGE })
+  concurrencyKey?: string;
 }
 
 /** The top-level fields that make a body canonical rather than shorthand. */
@@ -112,6 +125,7 @@ export const CANONICAL_FIELDS = [
   'timeoutMs',
   'queue',
   'key',
+  'concurrencyKey',
 ] as const;
 
 /**

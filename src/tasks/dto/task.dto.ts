@@ -53,6 +53,14 @@ export class TaskDto {
   key!: string | null;
 
   @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "Concurrency key: its lane in the claim order, and what the queue's keyConcurrency limits",
+    example: 'tenant-42',
+  })
+  concurrencyKey!: string | null;
+
+  @ApiProperty({
     ...ANY_JSON_VALUE,
     description: 'The input given at submission (any JSON value)',
     example: { name: 'Jean', number: '42' },

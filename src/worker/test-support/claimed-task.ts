@@ -11,6 +11,7 @@ export function claimedTask(fields: Partial<ClaimedTask> = {}): ClaimedTask {
     type: 'gate',
     queue: 'default',
     key: null,
+    concurrencyKey: null,
     payload: null,
     status: 'running',
     priority: 0,
