@@ -281,6 +281,7 @@ describe('tasks API', () => {
       '/tasks/{id}',
       '/tasks/{id}/attempts',
       '/tasks/{id}/retry',
+      '/workers',
     ]);
     expect(Object.keys(document.paths['/tasks/events'].get.responses['200'].content)).toEqual(['text/event-stream']);
     expect(Object.keys(document.paths['/tasks']).sort()).toEqual(['get', 'post']);
