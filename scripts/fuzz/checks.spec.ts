@@ -60,6 +60,11 @@ describe('the fuzz checks', () => {
     ]);
   });
 
+  it('judge a submission sent with another method by its status only: GET /tasks lists', () => {
+    const asGet = request('{"type":"sleep","payload":null}', { method: 'GET' });
+    expect(check(asGet, answer(200, { tasks: [], nextCursor: null }))).toEqual([]);
+  });
+
   it('catch a payload that lost its __proto__ member or held 1e309 as null', () => {
     const proto = request('{"type":"demo","payload":{"a":1,"__proto__":{"b":2}}}');
     expect(kinds(check(proto, answer(201, { type: 'demo', payload: { a: 1 } })))).toEqual([

@@ -93,7 +93,9 @@ export function check(request: FuzzRequest, answer: Answer, before?: Snapshot, a
 /** For an accepted submission: how the task the service kept differs from the JSON that was sent, if it does. */
 function acceptedTaskMismatch(request: FuzzRequest, answer: unknown): string | undefined {
   const path = request.operation.path;
-  if (request.operation.method !== 'POST' || (path !== '/tasks' && path !== '/tasks/batch')) return undefined;
+  // A submission sent with another method (the `sent as GET` mutation) reached another route, a list.
+  const submitted = request.operation.method === 'POST' && request.method === 'POST';
+  if (!submitted || (path !== '/tasks' && path !== '/tasks/batch')) return undefined;
   // The service decodes the declared charset; the fuzz compares only what it sent as UTF-8.
   const charset = /charset=([^;\s]+)/i.exec(headerOf(request, 'content-type') ?? '')?.[1];
   if (charset !== undefined && !/^utf-?8$/i.test(charset)) return undefined;
