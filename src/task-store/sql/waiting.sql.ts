@@ -1,7 +1,7 @@
 // Why a queued task still waits ("waiting" on GET /tasks/:id, the list's filter, the counts per reason on
 // GET /queues and in /metrics): computed on read from the queues, workers, running tasks and recent starts,
 // never stored per task, and never part of the claim statements (docs/design.md, "Why is it waiting?").
-import { aLiveWorkerRuns } from '../../workers/workers.sql.js';
+import { aLiveWorkerRuns } from './live-workers.sql.js';
 
 /** What the reason of a queued task depends on, each a SQL expression (a column of a row or of a group). */
 interface WaitingInputs {
