@@ -446,6 +446,9 @@ describe('dashboard', () => {
     const detail = page.getByRole('dialog', { name: `Task ${id}` });
     await detail.getByText(`queue-paused: queue ${queue} is paused`).waitFor();
     await detail.getByRole('button', { name: 'Close' }).click();
+    // Its queue's card counts the queued tasks per reason.
+    const card = page.getByRole('region', { name: 'Queues' }).locator(`li[data-queue="${queue}"]`);
+    await card.getByText('Waiting: 1 queue-paused').waitFor();
 
     await app.http.post(`/queues/${queue}/resume`).expect(200);
     await waitForRowStatus(page, id, 'succeeded');
