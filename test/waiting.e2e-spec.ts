@@ -190,6 +190,18 @@ describe('why a queued task waits', () => {
     expect((await api.task(third.id)).waiting?.position).toBe(3);
     // Not queued, nothing to wait for.
     expect((await api.task(running.id)).waiting).toBeUndefined();
+
+    // Behind a deep backlog the count stops at 1,000 tasks before it.
+    await api.http
+      .post('/tasks/batch')
+      .send({ tasks: Array.from({ length: 1000 }, () => ({ type: 'gate', queue: 'lined-up', priority: -1 })) })
+      .expect(201);
+    const last = await submit({ type: 'gate', queue: 'lined-up', priority: -1 });
+    expect((await api.task(last.id)).waiting).toEqual({
+      reason: 'ready',
+      message: 'waiting for a free slot, 1000+ tasks before it in its lane',
+      position: 1001,
+    });
   });
 
   it('finds the queued tasks waiting for a reason, and refuses a filter that cannot match', async () => {
