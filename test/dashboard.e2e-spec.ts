@@ -433,6 +433,28 @@ describe('dashboard', () => {
     await waitForRowStatus(page, id, 'succeeded');
   });
 
+  it('shows why a queued task waits: a column in the list, and the reason with its message in the detail', async () => {
+    const queue = 'dash-waiting';
+    await app.http.post(`/queues/${queue}/pause`).expect(200);
+    const id = await submit({ type: 'sleep', payload: { ms: 1 }, queue });
+    const page = await visit();
+    const reason = page.locator(`tr[data-task-id="${id}"] td[data-cell="waiting"] .waiting-reason`);
+    await reason.getByText('queue-paused').waitFor();
+    expect(await reason.getAttribute('title')).toBe(`queue ${queue} is paused`);
+
+    await page.getByRole('button', { name: `Show task ${id}` }).click();
+    const detail = page.getByRole('dialog', { name: `Task ${id}` });
+    await detail.getByText(`queue-paused: queue ${queue} is paused`).waitFor();
+    await detail.getByRole('button', { name: 'Close' }).click();
+    // Its queue's card counts the queued tasks per reason.
+    const card = page.getByRole('region', { name: 'Queues' }).locator(`li[data-queue="${queue}"]`);
+    await card.getByText('Waiting: 1 queue-paused').waitFor();
+
+    await app.http.post(`/queues/${queue}/resume`).expect(200);
+    await waitForRowStatus(page, id, 'succeeded');
+    expect(await reason.isVisible()).toBe(false);
+  });
+
   it('sets a queue’s concurrency limit from its card', async () => {
     const queue = 'dash-limited';
     await app.waitForStatus(await submit({ type: 'sleep', payload: { ms: 1 }, queue }), 'succeeded');

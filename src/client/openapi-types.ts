@@ -78,7 +78,7 @@ export interface paths {
     };
     /**
      * List tasks, newest first
-     * @description `GET /tasks?status=running` lists the running tasks.
+     * @description `GET /tasks?status=running` lists the running tasks; `GET /tasks?status=queued&waiting=no-worker` the queued tasks no live replica can run. Queued tasks carry `waiting` (without `position`).
      */
     get: operations['TasksController_list'];
     put?: never;
@@ -180,7 +180,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Read one task */
+    /**
+     * Read one task
+     * @description A queued task carries `waiting`: why it has not started yet, computed on read.
+     */
     get: operations['TasksController_get'];
     put?: never;
     post?: never;
@@ -518,6 +521,37 @@ export interface components {
       /** @example resized 4 of 10 images */
       message?: string;
     };
+    WaitingDto: {
+      /**
+       * @description The first that holds, in this order: scheduled, retry-backoff, queue-paused, no-worker, queue-limit, key-limit, rate-limited, ready
+       * @example key-limit
+       * @enum {string}
+       */
+      reason:
+        | 'scheduled'
+        | 'retry-backoff'
+        | 'queue-paused'
+        | 'no-worker'
+        | 'queue-limit'
+        | 'key-limit'
+        | 'rate-limited'
+        | 'ready';
+      /**
+       * @description The reason for a human, with its figures
+       * @example 2 of 2 tasks with key tenant-7 are running (keyConcurrency 2)
+       */
+      message: string;
+      /**
+       * Format: date-time
+       * @description scheduled, retry-backoff: its runAt; rate-limited: when the window lets one more task start
+       */
+      until?: string;
+      /**
+       * @description ready, on GET /tasks/:id only: its place among the claimable tasks of its lane (its concurrency key, or its queue's tasks without a key); 1 = next; counted up to 1,000 before it, 1001 means more
+       * @example 1
+       */
+      position?: number;
+    };
     TaskDto: {
       /**
        * @description Database identity (bigint) as a string of digits
@@ -621,6 +655,8 @@ export interface components {
       startedAt: string | null;
       /** Format: date-time */
       finishedAt: string | null;
+      /** @description Queued tasks on GET /tasks/:id and GET /tasks: why it has not started yet, computed on read */
+      waiting?: components['schemas']['WaitingDto'];
     };
     ConflictErrorDto: {
       /** @example 400 */
@@ -711,6 +747,24 @@ export interface components {
        */
       perKey?: boolean;
     };
+    WaitingCountsDto: {
+      /** @example 0 */
+      scheduled: number;
+      /** @example 0 */
+      'retry-backoff': number;
+      /** @example 0 */
+      'queue-paused': number;
+      /** @example 0 */
+      'no-worker': number;
+      /** @example 0 */
+      'queue-limit': number;
+      /** @example 2 */
+      'key-limit': number;
+      /** @example 0 */
+      'rate-limited': number;
+      /** @example 3 */
+      ready: number;
+    };
     QueueDto: {
       /** @example reports */
       name: string;
@@ -730,6 +784,8 @@ export interface components {
       rateLimit: components['schemas']['RateLimitDto'] | null;
       /** @description Its tasks by status, history included */
       counts: components['schemas']['TaskCountsDto'];
+      /** @description Its queued tasks by why they wait (the `waiting.reason` of GET /tasks/:id) */
+      waiting: components['schemas']['WaitingCountsDto'];
     };
     QueueListDto: {
       /** @description Queues with tasks or settings, and `default`, by name */
@@ -1185,6 +1241,16 @@ export interface operations {
         type?: string;
         /** @description Only tasks of this queue */
         queue?: string;
+        /** @description Only queued tasks waiting for this reason (`status` may then be left out, or be `queued`); computed per task read */
+        waiting?:
+          | 'scheduled'
+          | 'retry-backoff'
+          | 'queue-paused'
+          | 'no-worker'
+          | 'queue-limit'
+          | 'key-limit'
+          | 'rate-limited'
+          | 'ready';
         limit?: number;
         /** @description nextCursor of the previous page */
         cursor?: string;
@@ -1203,7 +1269,7 @@ export interface operations {
           'application/json': components['schemas']['TaskPageDto'];
         };
       };
-      /** @description A bad status, limit or cursor, or an unknown query parameter */
+      /** @description A bad status, waiting reason, limit or cursor, `waiting` with a status other than queued, or an unknown query parameter */
       400: {
         headers: {
           [name: string]: unknown;

@@ -5,7 +5,7 @@
  * reaches the browser.
  */
 import type { Schedule } from '../schedules/schedule.js';
-import type { Task, TaskAttempt, TaskStatus } from '../task-store/task.js';
+import type { Task, TaskAttempt, TaskStatus, WaitingReason } from '../task-store/task.js';
 import type { WorkerView } from '../workers/worker.js';
 
 /** A value as JSON carries it: a Date becomes its ISO-8601 string. */
@@ -72,6 +72,8 @@ export interface QueueJson {
   keyConcurrency: number | null;
   rateLimit: { limit: number; intervalMs: number; perKey: boolean } | null;
   counts: Record<TaskStatus, number>;
+  /** Its queued tasks by why they wait. */
+  waiting: Record<WaitingReason, number>;
 }
 
 /** Each replica of GET /workers. */

@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 
-/** Scrapes may come every few seconds from several collectors; the depth query runs at most this often. */
+/**
+ * Scrapes may come every few seconds from several collectors; the depth and waiting queries run at most
+ * this often (the waiting one reads the queued tasks, grouped: COUNT_WAITING_BY_QUEUE).
+ */
 const QUEUE_DEPTH_MAX_AGE_MS = 5000;
 
 /** What both /metrics routes serve: the main port's (behind the API key) and METRICS_PORT's (open). */
@@ -16,11 +19,15 @@ export class MetricsScrape {
     private readonly tasks: TaskRepository,
   ) {}
 
-  /** The Prometheus text, with the queue depth read from the database when the last reading is old. */
+  /** The Prometheus text, with the queue depth and waiting reasons read from the database when the last reading is old. */
   async text(): Promise<string> {
     if (Date.now() - this.depthReadAt > QUEUE_DEPTH_MAX_AGE_MS) {
       this.depthReadAt = Date.now();
-      for (const { status, count } of await this.tasks.countLive()) this.metrics.queueDepth.set({ status }, count);
+      const [live, waiting] = await Promise.all([this.tasks.countLive(), this.tasks.countWaitingByQueue()]);
+      for (const { status, count } of live) this.metrics.queueDepth.set({ status }, count);
+      // Reset first: a queue or reason with no task any more must not keep its last figure.
+      this.metrics.waiting.reset();
+      for (const { queue, reason, count } of waiting) this.metrics.waiting.set({ queue, reason }, count);
     }
     return this.metrics.registry.metrics();
   }

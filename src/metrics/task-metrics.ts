@@ -94,6 +94,13 @@ export class TaskMetrics {
     registers: [this.registry],
   });
 
+  readonly waiting = new Gauge({
+    name: 'tasksystem_tasks_waiting',
+    help: 'Queued tasks in the whole database, by queue and why they wait (read at most every few seconds)',
+    labelNames: ['queue', 'reason'],
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

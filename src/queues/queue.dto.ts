@@ -32,6 +32,18 @@ export class RateLimitDto {
   perKey?: boolean;
 }
 
+/** Queued tasks per waiting reason; every reason is present (0 when none). */
+export class WaitingCountsDto {
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) scheduled!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'retry-backoff' }) 'retry-backoff'!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'queue-paused' }) 'queue-paused'!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'no-worker' }) 'no-worker'!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'queue-limit' }) 'queue-limit'!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 2, name: 'key-limit' }) 'key-limit'!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'rate-limited' }) 'rate-limited'!: number;
+  @ApiProperty({ type: 'integer', minimum: 0, example: 3 }) ready!: number;
+}
+
 export class QueueDto {
   @ApiProperty({ example: 'reports' })
   name!: string;
@@ -64,6 +76,12 @@ export class QueueDto {
 
   @ApiProperty({ type: TaskCountsDto, description: 'Its tasks by status, history included' })
   counts!: TaskCountsDto;
+
+  @ApiProperty({
+    type: WaitingCountsDto,
+    description: 'Its queued tasks by why they wait (the `waiting.reason` of GET /tasks/:id)',
+  })
+  waiting!: WaitingCountsDto;
 }
 
 export class QueueListDto {

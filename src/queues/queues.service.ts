@@ -1,12 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { TaskStatus } from '../task-store/task.js';
-import { DEFAULT_QUEUE, zeroCounts } from '../task-store/task.js';
+import type { TaskStatus, WaitingReason } from '../task-store/task.js';
+import { DEFAULT_QUEUE, WAITING_REASONS, zeroCounts } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { QueueSettingsRepository } from './queue-settings.repository.js';
 import type { QueueLimits, QueueSettings } from './queue-settings.repository.js';
 
 export interface QueueView extends QueueSettings {
   counts: Record<TaskStatus, number>;
+  /** Its queued tasks by why they wait (0 for each reason none has). */
+  waiting: Record<WaitingReason, number>;
 }
 
 /** Named queues as operators see them: their settings and their tasks by status. */
@@ -21,7 +23,11 @@ export class QueuesService {
 
   /** Every queue that has tasks or settings, and `default` always, by name. */
   async list(): Promise<QueueView[]> {
-    const [settings, counts] = await Promise.all([this.settings.list(), this.tasks.countByQueue()]);
+    const [settings, counts, waiting] = await Promise.all([
+      this.settings.list(),
+      this.tasks.countByQueue(),
+      this.tasks.countWaitingByQueue(),
+    ]);
     const views = new Map<string, QueueView>();
     const viewOf = (name: string): QueueView => {
       let view = views.get(name);
@@ -34,6 +40,7 @@ export class QueuesService {
     viewOf(DEFAULT_QUEUE);
     for (const setting of settings) Object.assign(viewOf(setting.name), setting);
     for (const { queue, status, count } of counts) viewOf(queue).counts[status] = count;
+    for (const { queue, reason, count } of waiting) viewOf(queue).waiting[reason] = count;
     return [...views.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -71,5 +78,13 @@ function describeLimits({ concurrency, keyConcurrency, rateLimit }: QueueSetting
 
 /** A queue with no settings row and no tasks: unpaused, unlimited, empty. */
 function unsettledQueue(name: string): QueueView {
-  return { name, paused: false, concurrency: null, keyConcurrency: null, rateLimit: null, counts: zeroCounts() };
+  return {
+    name,
+    paused: false,
+    concurrency: null,
+    keyConcurrency: null,
+    rateLimit: null,
+    counts: zeroCounts(),
+    waiting: Object.fromEntries(WAITING_REASONS.map((reason) => [reason, 0])) as Record<WaitingReason, number>,
+  };
 }

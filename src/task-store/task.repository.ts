@@ -1,9 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import type { TracedTask, NewTask, Task, TaskAttempt, TaskProgress, TaskStatus, TaskSummary } from './task.js';
+import type {
+  TracedTask,
+  NewTask,
+  Task,
+  TaskAttempt,
+  TaskProgress,
+  TaskStatus,
+  TaskSummary,
+  WaitingReason,
+} from './task.js';
 import { TaskChangeAnnouncer } from './task-change-announcer.js';
 import { Database } from '../database/database.js';
 import type { Transaction } from '../database/database.js';
 import * as SQL from './task.sql.js';
+import { withWaiting } from './waiting.js';
+import type { WaitingFacts } from './waiting.js';
 
 /** Identifies one attempt of one task by its holder: the fencing token of every outcome write. */
 export interface HeldAttempt {
@@ -45,6 +56,8 @@ export interface ListFilter {
   statuses: TaskStatus[] | null;
   type: string | null;
   queue: string | null;
+  /** Only queued tasks waiting for this reason. */
+  waiting: WaitingReason | null;
   /** Return tasks older than this id. */
   beforeId: string | null;
   limit: number;
@@ -219,19 +232,37 @@ export class TaskRepository {
     return this.rows<TaskAttempt>(SQL.LIST_ATTEMPTS, [taskId]);
   }
 
+  /** The task, and when it is queued, why it waits (with its position when it is ready). */
   async get(id: string): Promise<Task | undefined> {
-    const [task] = await this.rows<Task>(SQL.GET_TASK, [id]);
-    return task;
+    const [row] = await this.rows<TaskRow>(SQL.GET_TASK, [id]);
+    return row && withWaiting(row);
   }
 
-  list(filter: ListFilter): Promise<Task[]> {
-    return this.rows<Task>(SQL.LIST_TASKS, [filter.statuses, filter.type, filter.beforeId, filter.limit, filter.queue]);
+  /** A page of tasks, the queued ones with why they wait (without position: a bounded count per task). */
+  async list(filter: ListFilter): Promise<Task[]> {
+    const rows = await this.rows<TaskRow>(SQL.LIST_TASKS, [
+      filter.statuses,
+      filter.type,
+      filter.beforeId,
+      filter.limit,
+      filter.queue,
+      filter.waiting,
+    ]);
+    return rows.map(withWaiting);
+  }
+
+  /** Queued tasks per queue and waiting reason; reasons no task has are left out. */
+  countWaitingByQueue(): Promise<{ queue: string; reason: WaitingReason; count: number }[]> {
+    return this.rows(SQL.COUNT_WAITING_BY_QUEUE, []);
   }
 
   private rows<T>(sql: string, parameters: unknown[]): Promise<T[]> {
     return this.db.rows<T>(sql, parameters);
   }
 }
+
+/** A task as GET_TASK and LIST_TASKS read it: with the figures of why it waits (null unless queued). */
+type TaskRow = Omit<Task, 'waiting'> & { waiting: WaitingFacts | null };
 
 /** INSERT_TASKS's parameters: the tasks as parallel arrays. */
 function insertParameters(tasks: NewTask[]): unknown[] {

@@ -30,5 +30,6 @@ export {
   COUNT_BY_QUEUE,
   COUNT_LIVE_TASKS,
 } from './sql/read.sql.js';
+export { COUNT_WAITING_BY_QUEUE } from './sql/waiting.sql.js';
 export { RENEW_LEASES, RESCUE_EXPIRED_LEASES } from './sql/lease.sql.js';
 export { DELETE_EXPIRED_HISTORY } from './sql/retention.sql.js';

@@ -47,6 +47,36 @@ export interface Task {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** Why a queued task has not started yet, as GET /tasks/:id and the list read it; absent otherwise. */
+  waiting?: Waiting;
+}
+
+/**
+ * Why a queued task waits, the first that holds in this order (docs/design.md, "Why is it waiting?"):
+ * its runAt is ahead (`scheduled` before a first attempt, `retry-backoff` after a failed one), its queue
+ * is paused, no live replica runs its type in its queue, its queue or its key is at its concurrency limit,
+ * its rate limit's window is full; else it is `ready` and waits for a free slot.
+ */
+export const WAITING_REASONS = [
+  'scheduled',
+  'retry-backoff',
+  'queue-paused',
+  'no-worker',
+  'queue-limit',
+  'key-limit',
+  'rate-limited',
+  'ready',
+] as const;
+export type WaitingReason = (typeof WAITING_REASONS)[number];
+
+export interface Waiting {
+  reason: WaitingReason;
+  /** For a human: the reason with its figures ("2 of 2 tasks with key tenant-7 are running"). */
+  message: string;
+  /** When it can start, when known: its runAt, or when a rate limit's window lets one more start. */
+  until?: Date;
+  /** `ready` tasks read one by one: 1 = next in its lane; counted up to 1,000 before it (1001: more). */
+  position?: number;
 }
 
 export const DEFAULT_QUEUE = 'default';

@@ -117,6 +117,7 @@ export class TaskManagerService {
       statuses: query.status ?? null,
       type: query.type ?? null,
       queue: query.queue ?? null,
+      waiting: query.waiting ?? null,
       beforeId: query.cursor ?? null,
       limit: limit + 1,
     });

@@ -173,16 +173,21 @@ export class TasksController {
   @Get()
   @ApiOperation({
     summary: 'List tasks, newest first',
-    description: '`GET /tasks?status=running` lists the running tasks.',
+    description:
+      '`GET /tasks?status=running` lists the running tasks; `GET /tasks?status=queued&waiting=no-worker` the queued tasks no live replica can run. Queued tasks carry `waiting` (without `position`).',
   })
   // Comma-separated (`explode: false`), as the contract says: an array reads as `status=a&status=b` by default.
   @ApiQuery({ name: 'status', required: false, style: 'form', explode: false })
   @ApiOkResponse({ type: TaskPageDto })
   @ApiBadRequestResponse({
     type: ErrorDto,
-    description: 'A bad status, limit or cursor, or an unknown query parameter',
+    description:
+      'A bad status, waiting reason, limit or cursor, `waiting` with a status other than queued, or an unknown query parameter',
   })
   list(@Query(queryPipe) query: ListTasksQuery): Promise<{ tasks: Task[]; nextCursor: string | null }> {
+    if (query.waiting !== undefined && query.status?.some((status) => status !== 'queued')) {
+      throw new BadRequestException('waiting filters queued tasks: give status=queued, or leave status out');
+    }
     return this.tasks.list(query);
   }
 
@@ -225,7 +230,10 @@ export class TasksController {
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Read one task' })
+  @ApiOperation({
+    summary: 'Read one task',
+    description: 'A queued task carries `waiting`: why it has not started yet, computed on read.',
+  })
   @ApiParam(ID_PARAM)
   @ApiOkResponse({ type: TaskDto })
   @ApiBadRequestResponse({ type: ErrorDto, description: 'Malformed id' })

@@ -1,27 +1,11 @@
 // The workers table: each replica that runs tasks, as it last described itself at its heartbeat. Only
 // WorkersRepository runs these statements.
 
-/**
- * When the worker row `w` went: when it stopped cleanly, or, for one that stopped beating (killed,
- * frozen, cut off), one lease after its last heartbeat, the moment its tasks became anyone's to take.
- * NULL while it is alive. Each row carries its own lease, so replicas configured differently agree.
- */
-export const GONE_AT = `COALESCE(
-    w.gone_at,
-    CASE WHEN w.last_heartbeat_at + w.lease_ms * interval '1 millisecond' < now()
-         THEN w.last_heartbeat_at + w.lease_ms * interval '1 millisecond' END)`;
+// The rule of a live replica is shared with the task store, whose reads say when no live replica can run
+// a queued task (`no-worker`); it lives there so the task store does not depend on this folder.
+import { GONE_AT } from '../task-store/sql/live-workers.sql.js';
 
-/** A condition on the worker row `w`: it is alive. */
-export const LIVE_WORKER = `(${GONE_AT}) IS NULL`;
-
-/**
- * True when some live replica runs task type `type` and works queue `queue` (each a SQL expression: a
- * column such as `t.type`, or a parameter): false means a task of that type in that queue waits for a
- * replica that is not there (a waiting task's `no-worker` reason).
- */
-export const aLiveWorkerRuns = (type: string, queue: string): string => `EXISTS (
-    SELECT 1 FROM workers AS w
-    WHERE ${LIVE_WORKER} AND ${type} = ANY (w.task_types) AND (w.queues IS NULL OR ${queue} = ANY (w.queues)))`;
+export { GONE_AT, LIVE_WORKER, aLiveWorkerRuns } from '../task-store/sql/live-workers.sql.js';
 
 /**
  * A replica's heartbeat, and its registration at start-up: everything it is, and the time. One statement

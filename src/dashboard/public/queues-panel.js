@@ -39,6 +39,7 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
     const stateBadge = el('span', { class: 'state' });
     const counts = el('p', { class: 'queue-counts' });
     const limit = el('p', { class: 'queue-limit' });
+    const waiting = el('p', { class: 'queue-waiting' });
     const pauseButton = el('button', { type: 'button', class: 'secondary' });
     const limitInput = el('input', { type: 'number', name: 'concurrency', min: '1', max: '10000', step: '1' });
     const limitForm = el(
@@ -53,6 +54,7 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
       { class: 'card', 'data-queue': name },
       el('div', { class: 'card-head' }, el('h3', {}, name), stateBadge),
       counts,
+      waiting,
       limit,
       el('div', { class: 'card-actions' }, pauseButton, limitDetails),
     );
@@ -118,6 +120,8 @@ export function createQueuesPanel({ list, statusLine, error, refreshButton, api,
       });
       const countsText = parts.map((part) => (typeof part === 'string' ? part : part.textContent)).join('');
       if (counts.textContent !== countsText) counts.replaceChildren(...parts);
+      setText(waiting, describeWaiting(queue));
+      waiting.hidden = waiting.textContent === '';
       setText(limit, `Limit: ${describeLimit(queue.concurrency)}.${describeFlowControl(queue)}`);
       if (document.activeElement !== limitInput)
         limitInput.value = queue.concurrency === null ? '' : String(queue.concurrency);
@@ -195,4 +199,14 @@ function describeLimit(concurrency) {
   return concurrency === null || concurrency === undefined
     ? 'none (as many as the replicas run)'
     : `at most ${concurrency} running at once, all replicas together`;
+}
+
+/**
+ * Why a queue's queued tasks wait, the reasons some task has: "Waiting: 3 queue-paused · 1 scheduled".
+ * @param {QueueJson} queue
+ */
+function describeWaiting(queue) {
+  const reasons = Object.entries(queue.waiting ?? {}).filter(([, count]) => count > 0);
+  if (reasons.length === 0) return '';
+  return `Waiting: ${reasons.map(([reason, count]) => `${count.toLocaleString()} ${reason}`).join(' · ')}`;
 }

@@ -6,6 +6,14 @@ import { formatSpan, formatTime, isRetryable, STATUS_ICONS } from './format.js';
 /** @import { createRetryTask } from './retry-task.js' */
 
 /**
+ * Why a queued task waits, for its detail: the reason, then the service's message.
+ * @param {NonNullable<TaskJson['waiting']>} waiting
+ */
+function waitingText({ reason, message }) {
+  return `${reason}: ${message}`;
+}
+
+/**
  * A task's detail in a dialog: payload, result or error, progress, timestamps and attempts, from
  * GET /tasks/:id (live events leave out payload and result). While it is open, a live change to the
  * task reads it again.
@@ -96,6 +104,7 @@ export function createTaskDetail({ dialog, heading, body, message, api, onRetry 
         { class: 'detail-fields' },
         ...field('Type', task.type),
         ...field('Status', status),
+        ...(task.waiting ? field('Waiting', waitingText(task.waiting)) : []),
         ...field('Queue', task.queue ?? 'default'),
         ...(task.key ? field('Key', task.key) : []),
         ...field('Priority', String(task.priority)),

@@ -110,7 +110,7 @@ export function createTaskList({
       else tbody.insertBefore(row.element, position);
     }
     if (tasks.length === 0) {
-      tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: '9' }, 'No tasks match these filters.')));
+      tbody.append(el('tr', { class: 'empty' }, el('td', { colspan: '10' }, 'No tasks match these filters.')));
     }
     const page = previousCursors.length + 1;
     setText(

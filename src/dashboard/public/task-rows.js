@@ -35,6 +35,8 @@ export function createTaskRow(task, { onOpen, onStop, onRetry }) {
   const statusIcon = el('span', { class: 'icon', 'aria-hidden': 'true' });
   const statusWord = el('span');
   const statusBadge = el('span', { class: 'status' }, statusIcon, ' ', statusWord);
+  // Why a queued task waits, as GET /tasks read it (live events do not carry it); its message on hover.
+  const waitingBadge = el('span', { class: 'waiting-reason' });
   const stopButton = el('button', { type: 'button', class: 'stop' });
   stopButton.addEventListener('click', () => {
     if (stopButton.getAttribute('aria-disabled') === 'true') return;
@@ -51,6 +53,7 @@ export function createTaskRow(task, { onOpen, onStop, onRetry }) {
     type: el('td', { 'data-cell': 'type', 'data-label': 'Type' }),
     queue: el('td', { 'data-cell': 'queue', 'data-label': 'Queue' }),
     status: el('td', { 'data-cell': 'status', 'data-label': 'Status' }, statusBadge),
+    waiting: el('td', { 'data-cell': 'waiting', 'data-label': 'Waiting' }, waitingBadge),
     attempt: el('td', { 'data-cell': 'attempt', 'data-label': 'Attempt' }),
     worker: el('td', { 'data-cell': 'worker', 'data-label': 'Worker' }),
     age: el('td', { 'data-cell': 'age', 'data-label': 'Age' }, age),
@@ -72,6 +75,11 @@ export function createTaskRow(task, { onOpen, onStop, onRetry }) {
     statusBadge.dataset.status = current.status;
     setText(statusIcon, STATUS_ICONS[current.status] ?? '?');
     setText(statusWord, current.status);
+    const waiting = current.status === 'queued' ? current.waiting : undefined;
+    waitingBadge.hidden = !waiting;
+    setText(waitingBadge, waiting?.reason ?? '');
+    if (waiting) waitingBadge.title = waiting.message;
+    else waitingBadge.removeAttribute('title');
     setText(cells.attempt, `${current.attempt}/${current.maxAttempts}`);
     setText(cells.worker, current.workerId ?? '—');
     age.setAttribute('datetime', current.createdAt);

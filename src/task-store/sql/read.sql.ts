@@ -1,5 +1,6 @@
 // Reading tasks: one, a page, their attempts, counts.
 import { TASK_COLUMNS, TASK_SUMMARY_COLUMNS } from './shared.sql.js';
+import { WAITING_OF_TASK, waitingColumn } from './waiting.sql.js';
 
 /**
  * A task's attempts, oldest first: those kept in task_attempts, then the task's current one if it is
@@ -20,8 +21,11 @@ export const LIST_ATTEMPTS = `
   ) AS attempts
   ORDER BY position NULLS LAST`;
 
-/** One task by id. $1 id. */
-export const GET_TASK = `SELECT ${TASK_COLUMNS} FROM tasks AS t WHERE t.id = $1`;
+/** One task by id, with why it waits when it is queued (waiting.sql.ts). $1 id. */
+export const GET_TASK = `
+  SELECT ${TASK_COLUMNS}, ${waitingColumn(true)}
+  FROM tasks AS t ${WAITING_OF_TASK}
+  WHERE t.id = $1`;
 
 /** The tasks with these ids (those that still exist), without payload or result: what the event stream shows. $1 ids. */
 export const GET_TASK_SUMMARIES = `
@@ -34,15 +38,20 @@ export const GET_TASK_SUMMARIES = `
 export const COUNT_BY_STATUS = `SELECT status, count(*)::int AS count FROM tasks GROUP BY status`;
 
 /**
- * A page of tasks, newest first. The cursor is the id of the last task of the previous page.
- * Null parameters mean "no filter". $1 statuses, $2 type, $3 cursor, $4 page size, $5 queue.
+ * A page of tasks, newest first, each queued one with why it waits (without its position). The cursor is
+ * the id of the last task of the previous page. Null parameters mean "no filter". $1 statuses, $2 type,
+ * $3 cursor, $4 page size, $5 queue, $6 waiting reason (then only queued tasks are asked for). The reason
+ * is computed per row read: filtering by a rare reason reads the queued tasks newest first until the page
+ * is full, each with the probes of `waitingOf`.
  */
 export const LIST_TASKS = `
-  SELECT ${TASK_COLUMNS} FROM tasks AS t
+  SELECT ${TASK_COLUMNS}, ${waitingColumn(false)}
+  FROM tasks AS t ${WAITING_OF_TASK}
   WHERE ($1::text[] IS NULL OR t.status = ANY($1::text[]))
     AND ($2::text IS NULL OR t.type = $2::text)
     AND ($5::text IS NULL OR t.queue = $5::text)
     AND ($3::bigint IS NULL OR t.id < $3::bigint)
+    AND ($6::text IS NULL OR (t.status = 'queued' AND waiting.reason = $6::text))
   ORDER BY t.id DESC
   LIMIT $4`;
 

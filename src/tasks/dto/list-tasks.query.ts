@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-import { TASK_STATUSES } from '../../task-store/task.js';
-import type { TaskStatus } from '../../task-store/task.js';
+import { TASK_STATUSES, WAITING_REASONS } from '../../task-store/task.js';
+import type { TaskStatus, WaitingReason } from '../../task-store/task.js';
 import { IsTaskId } from '../task-id.js';
 import { QUEUE_NAME, QUEUE_NAME_MESSAGE, TASK_TYPE, TASK_TYPE_MESSAGE } from './create-task.dto.js';
 
@@ -34,6 +34,16 @@ export class ListTasksQuery {
   @IsString()
   @Matches(QUEUE_NAME, { message: QUEUE_NAME_MESSAGE })
   queue?: string;
+
+  @ApiPropertyOptional({
+    enum: WAITING_REASONS,
+    description:
+      'Only queued tasks waiting for this reason (`status` may then be left out, or be `queued`); computed per task read',
+    example: 'no-worker',
+  })
+  @IsOptional()
+  @IsIn(WAITING_REASONS, { message: `waiting must be one of ${WAITING_REASONS.join(', ')}` })
+  waiting?: WaitingReason;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()

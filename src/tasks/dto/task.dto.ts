@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { ApiPropertyOptions } from '@nestjs/swagger';
 import { AdditionalProperties } from '../../http/swagger.js';
-import { TASK_STATUSES } from '../../task-store/task.js';
-import type { TaskStatus } from '../../task-store/task.js';
+import { TASK_STATUSES, WAITING_REASONS } from '../../task-store/task.js';
+import type { TaskStatus, WaitingReason } from '../../task-store/task.js';
 import { ErrorDto } from '../../http/error.dto.js';
 
 /**
@@ -36,6 +36,39 @@ export class TaskProgressDto {
 
   @ApiPropertyOptional({ example: 'resized 4 of 10 images' })
   message?: string;
+}
+
+/** Why a queued task has not started yet (docs/api.md, "Why is it waiting?"). */
+export class WaitingDto {
+  @ApiProperty({
+    enum: WAITING_REASONS,
+    description:
+      'The first that holds, in this order: scheduled, retry-backoff, queue-paused, no-worker, queue-limit, key-limit, rate-limited, ready',
+    example: 'key-limit',
+  })
+  reason!: WaitingReason;
+
+  @ApiProperty({
+    description: 'The reason for a human, with its figures',
+    example: '2 of 2 tasks with key tenant-7 are running (keyConcurrency 2)',
+  })
+  message!: string;
+
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description: 'scheduled, retry-backoff: its runAt; rate-limited: when the window lets one more task start',
+  })
+  until?: string;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 1001,
+    description:
+      "ready, on GET /tasks/:id only: its place among the claimable tasks of its lane (its concurrency key, or its queue's tasks without a key); 1 = next; counted up to 1,000 before it, 1001 means more",
+    example: 1,
+  })
+  position?: number;
 }
 
 /** A task as every route returns it. Documentation only: the controller returns the stored Task. */
@@ -128,6 +161,12 @@ export class TaskDto {
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   finishedAt!: string | null;
+
+  @ApiPropertyOptional({
+    type: WaitingDto,
+    description: 'Queued tasks on GET /tasks/:id and GET /tasks: why it has not started yet, computed on read',
+  })
+  waiting?: WaitingDto;
 }
 
 export class TaskPageDto {
