@@ -46,7 +46,10 @@ export async function scalingDrain(
         column(3),
         column(null),
         column('default'),
-        column(null),
+        column(null), // idempotency keys
+        column(null), // submitting request ids
+        column(null), // trace contexts
+        column(null), // concurrency keys
       ]);
     }
     for (let n = 0; n < replicas; n++) {
