@@ -26,7 +26,8 @@ const parsed = ts.getParsedCommandLineOfConfigFile(
 // Plain ES modules (the project is "type": "module"); top-level await needs es2022 modules.
 const compilerOptions = { ...parsed.options, module: ts.ModuleKind.ES2022, noEmit: false, sourceMap: false };
 
-rmSync(outDir, { recursive: true, force: true });
+// The whole dist-<name>/: a tsconfig may include ../shared/, compiled to dist-<name>/shared/ beside it.
+rmSync(dirname(outDir), { recursive: true, force: true });
 for (const file of parsed.fileNames) {
   const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), { compilerOptions, fileName: file });
   const target = join(outDir, relative(sourceDir, file)).replace(/\.ts$/, '.js');

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import pg from 'pg';
 import { CHAOS_SCHEMA } from './chaos-schema.js';
 import { fromDist, PROJECT_ROOT } from './from-dist.js';
+import { withAdmin, withDatabase } from '../shared/postgres-admin.js';
 
 export interface Server {
   /** Any database on it; used to create and drop the run database. */
@@ -81,27 +82,4 @@ export async function createRunDatabase(serverUrl: string): Promise<RunDatabase>
     throw error;
   }
   return { name, url, pool, drop };
-}
-
-function withDatabase(serverUrl: string, database: string): string {
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
-  return url.toString();
-}
-
-/** Runs `work` on a connection to the server: to the URL's database, or to `postgres` if that one is missing. */
-async function withAdmin<T>(serverUrl: string, work: (admin: pg.Client) => Promise<T>): Promise<T> {
-  let admin = new pg.Client({ connectionString: serverUrl });
-  try {
-    await admin.connect();
-  } catch (error) {
-    if ((error as { code?: string }).code !== '3D000') throw error; // 3D000: no such database
-    admin = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
-    await admin.connect();
-  }
-  try {
-    return await work(admin);
-  } finally {
-    await admin.end();
-  }
 }
