@@ -109,6 +109,47 @@ describe('faults', () => {
     expect(await other.exited).toBe(0);
   });
 
+  it('kill -9 of a replica with tasks in its claim buffer: they return to the queue within the lease, never started, and run once elsewhere', async () => {
+    // One slot, held by a long sleep after a burst of quick tasks: the burst sets the pace that makes it
+    // claim ahead, so the tasks after the long one wait in its buffer.
+    const holder = await replica('buffering', { WORKER_CONCURRENCY: '1', WORKER_PREFETCH: '20' });
+    const quick = Array.from({ length: 30 }, () => ({ type: 'sleep', payload: { ms: 0 } }));
+    const response = await fetch(`${holder.baseUrl}/tasks/batch`, {
+      method: 'POST',
+      body: JSON.stringify({
+        tasks: [...quick, { type: 'sleep', payload: { ms: 60_000 } }, ...quick.slice(0, 10)],
+      }),
+    });
+    expect(response.status).toBe(201);
+    const ids = ((await response.json()) as { tasks: Task[] }).tasks.map((task) => task.id);
+    const inBuffer = (): Promise<{ id: string; deadline: Date }[]> =>
+      database.query(
+        `SELECT id::text, lease_expires_at AS deadline FROM tasks
+         WHERE status = 'queued' AND buffered_by = 'buffering' ORDER BY id`,
+      );
+    await waitForTask('the long task to hold the slot', ids[30], (task) => task.status === 'running');
+    await waitFor('tasks to wait in the buffer of the replica', async () => (await inBuffer()).length >= 2);
+
+    holder.child.kill('SIGKILL');
+    const killedAt = new Date();
+    await holder.exited;
+    const buffered = await inBuffer();
+    expect(buffered.length).toBeGreaterThanOrEqual(2);
+    // Every buffered task's deadline is within a lease of the kill: lease recovery frees it after that.
+    for (const { deadline } of buffered) expect(deadline.getTime()).toBeLessThanOrEqual(killedAt.getTime() + 1500);
+
+    const other = await replica('other', { WORKER_CONCURRENCY: '4' });
+    for (const { id } of buffered) {
+      const done = await waitForTask(`buffered task ${id} to run elsewhere`, id, (task) => task.status === 'succeeded');
+      // Attempt 1: it never started on the killed replica, so nothing of it is counted or ran twice.
+      expect(done).toMatchObject({ attempt: 1, workerId: expect.stringMatching(/^other\//) as string });
+    }
+    await fetch(`${other.baseUrl}/tasks/${ids[30]}`, { method: 'DELETE' });
+    for (const id of ids) {
+      await waitForTask(`task ${id} to end`, id, (task) => ['succeeded', 'cancelled'].includes(task.status));
+    }
+  });
+
   it('a replica frozen past its lease loses its task to another, and its late outcome is refused', async () => {
     const {
       id,

@@ -221,7 +221,7 @@ describe('why a queued task waits', () => {
 
     const wrongReason = await api.http.get('/tasks?waiting=stuck').expect(400);
     expect(wrongReason.body.message).toEqual([
-      'waiting must be one of scheduled, retry-backoff, queue-paused, no-worker, queue-limit, key-limit, rate-limited, ready',
+      'waiting must be one of buffered, scheduled, retry-backoff, queue-paused, no-worker, queue-limit, key-limit, rate-limited, ready',
     ]);
     const wrongStatus = await api.http.get('/tasks?status=running&waiting=ready').expect(400);
     expect(wrongStatus.body.message).toBe('waiting filters queued tasks: give status=queued, or leave status out');
@@ -238,6 +238,7 @@ describe('why a queued task waits', () => {
       (candidate) => candidate.name === paused,
     );
     expect(queue?.waiting).toEqual({
+      buffered: 0,
       scheduled: 1,
       'retry-backoff': 0,
       'queue-paused': 3,

@@ -528,6 +528,7 @@ export interface components {
        * @enum {string}
        */
       reason:
+        | 'buffered'
         | 'scheduled'
         | 'retry-backoff'
         | 'queue-paused'
@@ -748,6 +749,8 @@ export interface components {
       perKey?: boolean;
     };
     WaitingCountsDto: {
+      /** @example 0 */
+      buffered: number;
       /** @example 0 */
       scheduled: number;
       /** @example 0 */
@@ -1243,6 +1246,7 @@ export interface operations {
         queue?: string;
         /** @description Only queued tasks waiting for this reason (`status` may then be left out, or be `queued`); computed per task read */
         waiting?:
+          | 'buffered'
           | 'scheduled'
           | 'retry-backoff'
           | 'queue-paused'

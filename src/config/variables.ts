@@ -70,6 +70,13 @@ export const VARIABLES = {
     default: '5',
     description: 'tasks one replica runs at once',
   }),
+  WORKER_PREFETCH: variable({
+    field: 'workerPrefetch',
+    type: integer(0, 1000),
+    default: '100',
+    description:
+      'tasks one replica may claim ahead of its free slots, held `queued` until a slot frees (0: claim only for free slots); bounded by what it started in the last 250 ms',
+  }),
   WORKER_QUEUES: variable({
     field: 'workerQueues',
     type: queueLimits,

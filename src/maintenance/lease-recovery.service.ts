@@ -11,8 +11,9 @@ const RESCUE_BATCH = 100;
 
 /**
  * Every POLL_INTERVAL_MS, takes back the tasks of replicas that stopped renewing their leases, so the work
- * of a replica killed with `kill -9` resumes elsewhere about LEASE_MS later. Runs on every replica that
- * runs tasks; concurrent passes take different rows.
+ * of a replica killed with `kill -9` resumes elsewhere about LEASE_MS later, and the tasks such a replica
+ * held in its claim buffer, which never started. Runs on every replica that runs tasks; concurrent passes
+ * take different rows.
  */
 @Injectable()
 export class LeaseRecoveryService implements PeriodicJob {
@@ -36,6 +37,20 @@ export class LeaseRecoveryService implements PeriodicJob {
 
   async runOnce(): Promise<void> {
     await this.recover();
+    await this.recoverBuffers();
+  }
+
+  /** One pass over expired claim buffers; returns how many tasks went back to the queue. */
+  async recoverBuffers(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const rescued = await this.tasks.rescueExpiredBuffers(RESCUE_BATCH);
+      if (rescued.length > 0) {
+        this.logger.warn(`${rescued.length} task(s) back in the queue from the expired claim buffer of a replica`);
+      }
+      total += rescued.length;
+      if (rescued.length < RESCUE_BATCH) return total;
+    }
   }
 
   /** One pass; returns how many tasks it took back. */

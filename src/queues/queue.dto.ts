@@ -34,6 +34,7 @@ export class RateLimitDto {
 
 /** Queued tasks per waiting reason; every reason is present (0 when none). */
 export class WaitingCountsDto {
+  @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) buffered!: number;
   @ApiProperty({ type: 'integer', minimum: 0, example: 0 }) scheduled!: number;
   @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'retry-backoff' }) 'retry-backoff'!: number;
   @ApiProperty({ type: 'integer', minimum: 0, example: 0, name: 'queue-paused' }) 'queue-paused'!: number;

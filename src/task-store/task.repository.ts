@@ -23,12 +23,22 @@ export interface HeldAttempt {
   attempt: number;
 }
 
-/** What a claim asks for: tasks of these types, one per free slot, held by this replica for a lease. */
+/**
+ * What a claim asks for: tasks of these types, one per free slot, held by this replica for a lease, and
+ * `ahead` more (queues without limits only) into its buffer, held as long.
+ */
 export interface Claim {
   types: string[];
   freeSlots: number[];
+  ahead: number;
   replicaId: string;
   leaseMs: number;
+}
+
+/** What a claim or a start of buffered tasks came to: tasks now running here, and tasks now in the buffer. */
+export interface Claimed {
+  started: ClaimedTask[];
+  buffered: ClaimedTask[];
 }
 
 /**
@@ -100,17 +110,47 @@ export class TaskRepository {
   }
 
   /**
-   * Claims up to one task per free slot from the queues without limits (`queues` null: all of them),
-   * leaving out `ownLimitQueues`, which are claimed one by one.
+   * Claims up to one task per free slot, and `claim.ahead` more into the buffer, from the queues without
+   * limits (`queues` null: all of them), leaving out `ownLimitQueues`, which are claimed one by one.
    */
-  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<ClaimedTask[]> {
+  async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<Claimed> {
     const claimed = await this.db.rows<ClaimedTask>(
       SQL.CLAIM_TASKS,
-      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queues, ownLimitQueues],
+      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queues, ownLimitQueues, claim.ahead],
       { name: 'claim_tasks' },
     );
-    this.announcer.changed(claimed);
-    return claimed;
+    const started = claimed.filter((task) => task.status === 'running');
+    this.announcer.changed(started);
+    return { started, buffered: claimed.filter((task) => task.status === 'queued') };
+  }
+
+  /**
+   * Starts buffered tasks in `slots` (one each, in order). Returns those that started; those handed back
+   * because their queue was paused or limited meanwhile; the rest were stopped or are no longer ours.
+   */
+  async startBuffered(
+    ids: string[],
+    slots: number[],
+    replicaId: string,
+    leaseMs: number,
+  ): Promise<{ started: ClaimedTask[]; handedBack: ClaimedTask[] }> {
+    const rows = await this.db.rows<ClaimedTask>(SQL.START_BUFFERED, [ids, slots, replicaId, leaseMs], {
+      name: 'start_buffered',
+    });
+    const started = rows.filter((task) => task.status === 'running');
+    this.announcer.changed(started);
+    return { started, handedBack: rows.filter((task) => task.status === 'queued') };
+  }
+
+  /** Hands buffered tasks back to the queue; returns the ids that were still this replica's. */
+  async releaseBuffered(ids: string[], replicaId: string): Promise<string[]> {
+    const rows = await this.rows<{ id: string }>(SQL.RELEASE_BUFFERED, [ids, replicaId]);
+    return rows.map((task) => task.id);
+  }
+
+  /** Takes back up to `limit` buffered tasks whose buffer's deadline passed; returns them. */
+  rescueExpiredBuffers(limit: number): Promise<ClaimedTask[]> {
+    return this.rows<ClaimedTask>(SQL.RESCUE_EXPIRED_BUFFERS, [limit]);
   }
 
   /**

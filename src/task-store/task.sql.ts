@@ -1,6 +1,6 @@
 /**
  * Every SQL statement on the tasks table, named and explained, one file per operation in sql/ (submit,
- * claim, outcome, stop, retry, lease, retention, read). Only TaskRepository runs them.
+ * claim, buffer, outcome, stop, retry, lease, retention, read). Only TaskRepository runs them.
  *
  * Notification channels (a NOTIFY is delivered at commit; it is a hint that lowers latency, the table
  * stays the truth, and pollers and heartbeats re-read it):
@@ -32,4 +32,5 @@ export {
 } from './sql/read.sql.js';
 export { COUNT_WAITING_BY_QUEUE } from './sql/waiting.sql.js';
 export { RENEW_LEASES, RESCUE_EXPIRED_LEASES } from './sql/lease.sql.js';
+export { START_BUFFERED, RELEASE_BUFFERED, RESCUE_EXPIRED_BUFFERS } from './sql/buffer.sql.js';
 export { DELETE_EXPIRED_HISTORY } from './sql/retention.sql.js';

@@ -53,11 +53,12 @@ export interface Task {
 
 /**
  * Why a queued task waits, the first that holds in this order (docs/design.md, "Why is it waiting?"):
- * its runAt is ahead (`scheduled` before a first attempt, `retry-backoff` after a failed one), its queue
+ * a replica claimed it ahead into its buffer and starts it when one of its slots frees, its runAt is ahead (`scheduled` before a first attempt, `retry-backoff` after a failed one), its queue
  * is paused, no live replica runs its type in its queue, its queue or its key is at its concurrency limit,
  * its rate limit's window is full; else it is `ready` and waits for a free slot.
  */
 export const WAITING_REASONS = [
+  'buffered',
   'scheduled',
   'retry-backoff',
   'queue-paused',

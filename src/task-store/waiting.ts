@@ -36,6 +36,8 @@ function messageOf(
 ): string {
   const at = until?.toISOString() ?? 'a moment';
   switch (reason) {
+    case 'buffered':
+      return "claimed ahead by a replica: it starts as soon as one of that replica's slots frees";
     case 'scheduled':
       return `scheduled to run at ${at}`;
     case 'retry-backoff':

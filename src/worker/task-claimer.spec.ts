@@ -43,9 +43,9 @@ function claimerWith({
       return take(claim, queue);
     },
     nextRateWindow: (queue: string) => Promise.resolve(rateLimited.includes(queue) ? 250 : null),
-    claim: (claim: Claim, queues: string[] | null, ownLimitQueues: string[]) => {
+    claim: async (claim: Claim, queues: string[] | null, ownLimitQueues: string[]) => {
       statements.push({ fromQueues: queues, leavingOut: ownLimitQueues, slots: claim.freeSlots });
-      return take(claim, null);
+      return { started: await take(claim, null), buffered: [] };
     },
   };
   const list = jest.fn(() =>
@@ -85,7 +85,7 @@ describe('TaskClaimer', () => {
 
   it('without limits, claims every free slot from every queue in one statement', async () => {
     const { claimer, statements } = claimerWith({});
-    const claimed = await claimer.claim(['gate'], [1, 2, 3], nothingRunsHere);
+    const { started: claimed } = await claimer.claim(['gate'], [1, 2, 3], nothingRunsHere);
     expect(statements).toEqual([{ fromQueues: null, leavingOut: [], slots: [1, 2, 3] }]);
     expect(claimed.map((task) => task.workerId)).toEqual(['r/1', 'r/2', 'r/3']);
   });
@@ -104,7 +104,7 @@ describe('TaskClaimer', () => {
       workerQueues: 'own:3,shared',
       available: (queue) => (queue === 'own' ? 1 : Infinity),
     });
-    const claimed = await claimer.claim(['gate'], [1, 2, 3, 4], nothingRunsHere);
+    const { started: claimed } = await claimer.claim(['gate'], [1, 2, 3, 4], nothingRunsHere);
     expect(statements).toEqual([
       { fromQueue: 'own', slots: [1, 2, 3] },
       { fromQueues: ['own', 'shared'], leavingOut: ['own'], slots: [2, 3, 4] },

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/app-config.js';
 import { Database } from '../database/database.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
-import type { Claim, ClaimedTask } from '../task-store/task.repository.js';
+import type { Claim, Claimed, ClaimedTask } from '../task-store/task.repository.js';
 import { isClaimedOneByOne, QueueSettingsRepository } from '../queues/queue-settings.repository.js';
 
 /**
@@ -12,7 +12,9 @@ import { isClaimedOneByOne, QueueSettingsRepository } from '../queues/queue-sett
  * cluster-wide one (`PUT /queues/:name`: concurrency, per-key concurrency, rate; in the queues table) or
  * this replica's own (`WORKER_QUEUES` `name:n`) — are claimed first, one at a time within their room;
  * everything else in one statement, the fast path a replica without limits always takes. Paused queues
- * are skipped by both statements.
+ * are skipped by both statements. Only the fast path claims ahead into the buffer, and only on a replica
+ * that works no limited queue: a task buffered from a limited queue would hold its room without running,
+ * and buffered tasks would take the slots that the limited queues are offered first.
  */
 @Injectable()
 export class TaskClaimer {
@@ -34,23 +36,30 @@ export class TaskClaimer {
    * Claims tasks of `types` for `freeSlots`. `runningHere(queue)` counts this replica's tasks running in
    * a queue, for its own limits. `heldBack(inMs)` hears when a queue's rate limit left slots empty that
    * its tasks could have taken: its window lets another task start in `inMs`, sooner than the next poll.
+   * `ahead`: how many tasks to claim beyond the free slots into the buffer, from queues without limits.
    */
   async claim(
     types: string[],
     freeSlots: number[],
     runningHere: (queue: string) => number,
     heldBack: (inMs: number) => void = () => undefined,
-  ): Promise<ClaimedTask[]> {
+    ahead = 0,
+  ): Promise<Claimed> {
     const free = [...freeSlots];
-    const claim = (slots: number[]): Claim => ({
+    const claim = (slots: number[], claimAhead = 0): Claim => ({
       types,
       freeSlots: slots,
+      ahead: claimAhead,
       replicaId: this.config.replicaId,
       leaseMs: this.config.leaseMs,
     });
     const claimed: ClaimedTask[] = [];
     const ownLimits = this.ownLimits();
-    for (const queue of await this.queuesToClaimOneByOne(ownLimits)) {
+    const oneByOne = await this.queuesToClaimOneByOne(ownLimits);
+    // With limited queues to serve, free slots go to them first in every round, as they always did; a
+    // buffer would take those slots first and could keep them from the limited queues for good.
+    if (oneByOne.length > 0) ahead = 0;
+    for (const queue of oneByOne) {
       const room = Math.min(free.length, (ownLimits.get(queue) ?? Infinity) - runningHere(queue));
       if (room <= 0) continue;
       const offered = free.splice(0, room);
@@ -66,11 +75,10 @@ export class TaskClaimer {
       free.unshift(...offered.filter((slot) => !used.has(slot)));
       claimed.push(...taken);
     }
-    if (free.length > 0) {
-      const works = this.config.workerQueues === null ? null : [...this.config.workerQueues.keys()];
-      claimed.push(...(await this.tasks.claim(claim(free), works, [...ownLimits.keys()])));
-    }
-    return claimed;
+    if (free.length === 0 && ahead === 0) return { started: claimed, buffered: [] };
+    const works = this.config.workerQueues === null ? null : [...this.config.workerQueues.keys()];
+    const { started, buffered } = await this.tasks.claim(claim(free, ahead), works, [...ownLimits.keys()]);
+    return { started: [...claimed, ...started], buffered };
   }
 
   /** WORKER_QUEUES entries with a limit of this replica's own. */

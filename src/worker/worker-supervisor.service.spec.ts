@@ -24,8 +24,18 @@ const SHUTDOWN_GRACE_MS = 500;
 /** A claim the supervisor asked for, until the test answers it with the tasks the database would have given. */
 interface AskedClaim {
   freeSlots: number[];
+  ahead: number;
   runningHere: (queue: string) => number;
-  answer(tasks: Task[]): Promise<void>;
+  /** Answers with the tasks started in slots, and those claimed ahead into the buffer. */
+  answer(tasks: Task[], buffered?: Task[]): Promise<void>;
+}
+
+/** A start of buffered tasks the supervisor asked for, until the test answers which ones started. */
+interface AskedStart {
+  ids: string[];
+  slots: number[];
+  /** Answers with the ids that started (default: all); the others were stopped meanwhile. */
+  answer(startedIds?: string[]): Promise<void>;
 }
 
 /** Lets the supervisor go as far as it can without time passing. */
@@ -35,30 +45,63 @@ const settle = (): Promise<void> => jest.advanceTimersByTimeAsync(0);
 const claimed = (id: string, slot: number, queue = 'default'): Task =>
   claimedTask({ id, queue, workerId: `r/${slot}` });
 
+/** Task `id` claimed ahead into the buffer, with `priority`: still queued, no slot. */
+const buffered = (id: string, priority = 0): Task => ({
+  ...claimedTask({ id }),
+  status: 'queued',
+  priority,
+  workerId: null,
+});
+
 /**
  * A WorkerSupervisor whose collaborators are fakes the test drives: claims wait for `answer`, handlers run
  * until `end(id)` (or their abort), outcome writes until `finishWrite(id)`. Time is Jest's fake clock.
  */
-function supervisorWith({ concurrency = 3 }: { concurrency?: number } = {}) {
+function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: number; prefetch?: number } = {}) {
   const config = loadConfig({
     DATABASE_URL: 'postgres://localhost/unused',
     REPLICA_ID: 'r',
     WORKER_CONCURRENCY: String(concurrency),
+    WORKER_PREFETCH: String(prefetch),
     POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
     LEASE_MS: String(LEASE_MS),
     SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
   });
   const claims: AskedClaim[] = [];
   const claimer = {
-    claim: (_types: string[], freeSlots: number[], runningHere: (queue: string) => number) =>
-      new Promise<Task[]>((resolve) =>
+    claim: (
+      _types: string[],
+      freeSlots: number[],
+      runningHere: (queue: string) => number,
+      _heldBack: unknown,
+      ahead = 0,
+    ) =>
+      new Promise<{ started: Task[]; buffered: Task[] }>((resolve) =>
         claims.push({
           freeSlots,
+          ahead,
           runningHere,
-          answer: (tasks) => (resolve(tasks), settle()),
+          answer: (started, claimedAhead = []) => (resolve({ started, buffered: claimedAhead }), settle()),
         }),
       ),
   };
+  const starts: AskedStart[] = [];
+  const startBuffered = (ids: string[], slots: number[]) =>
+    new Promise<{ started: Task[]; handedBack: Task[] }>((resolve) =>
+      starts.push({
+        ids,
+        slots,
+        answer: (startedIds = ids) => (
+          resolve({
+            started: ids.flatMap((id, index) => (startedIds.includes(id) ? [claimed(id, slots[index])] : [])),
+            handedBack: [],
+          }),
+          settle()
+        ),
+      }),
+    );
+  const released: string[][] = [];
+  const releaseBuffered = (ids: string[]) => (released.push(ids), Promise.resolve(ids));
   const ends = new Map<string, () => void>();
   const signals = new Map<string, AbortSignal>();
   const handler: TaskHandler = {
@@ -80,7 +123,12 @@ function supervisorWith({ concurrency = 3 }: { concurrency?: number } = {}) {
   const notifications = new EventEmitter();
   const supervisor = new WorkerSupervisor(
     config,
-    { renewLeases, saveProgress: () => Promise.resolve(true) } as unknown as TaskRepository,
+    {
+      renewLeases,
+      startBuffered,
+      releaseBuffered,
+      saveProgress: () => Promise.resolve(true),
+    } as unknown as TaskRepository,
     notifications as unknown as TaskNotificationsService,
     { types: ['gate'], of: () => handler } as unknown as TaskRunners,
     outcomes as unknown as TaskOutcomeWriter,
@@ -91,6 +139,8 @@ function supervisorWith({ concurrency = 3 }: { concurrency?: number } = {}) {
   return {
     supervisor,
     claims,
+    starts,
+    released,
     notifications,
     renewLeases,
     /** The AbortSignal of task `id`'s handler. */
@@ -197,5 +247,63 @@ describe('WorkerSupervisor', () => {
     expect(stopped).toBe(false);
     await finishWrite('a');
     expect(stopped).toBe(true);
+  });
+  describe('with a claim buffer (WORKER_PREFETCH)', () => {
+    it('claims nothing ahead until tasks start, then about what started, and starts buffered tasks in freed slots without a claim', async () => {
+      const { supervisor, claims, starts, end } = supervisorWith({ concurrency: 2, prefetch: 10 });
+      supervisor.onApplicationBootstrap();
+      expect(claims[0]).toMatchObject({ freeSlots: [1, 2], ahead: 0 });
+      await claims[0].answer([claimed('a', 1), claimed('b', 2)]);
+      // Two started: the next claim (a wake, a poll, a freed slot) asks for two more ahead.
+      await end('a');
+      expect(claims[1]).toMatchObject({ freeSlots: [1], ahead: 2 });
+      await claims[1].answer([claimed('c', 1)], [buffered('d'), buffered('e', 5)]);
+      // b's slot frees: the buffer's best (e, priority 5) starts there through a start, not a claim.
+      await end('b');
+      expect(starts.map(({ ids, slots }) => [ids, slots])).toEqual([[['e'], [2]]]);
+      // The buffer fell to half of what started lately (3): a claim tops it up, for no slot of its own.
+      expect(claims.slice(2)).toMatchObject([{ freeSlots: [], ahead: 2 }]);
+      await starts[0].answer();
+      expect(supervisor.runningCount).toBe(2);
+    });
+
+    it('never runs a buffered task the database did not start (stopped while it waited)', async () => {
+      const { supervisor, claims, starts, end, signalOf } = supervisorWith({ concurrency: 1, prefetch: 10 });
+      supervisor.onApplicationBootstrap();
+      await claims[0].answer([claimed('a', 1)]);
+      await end('a');
+      await claims[1].answer([claimed('b', 1)], [buffered('c'), buffered('d')]);
+      await end('b');
+      expect(starts[0].ids).toEqual(['c']);
+      await starts[0].answer([]); // c was cancelled by its DELETE meanwhile
+      expect(signalOf('c')).toBeUndefined();
+      // The slot stays free, so the next buffered task is started in it.
+      expect(starts[1]).toMatchObject({ ids: ['d'], slots: [1] });
+      await starts[1].answer();
+      expect(signalOf('d').aborted).toBe(false);
+    });
+
+    it('hands the buffer back at once at shutdown, before waiting for running tasks', async () => {
+      const { supervisor, claims, released, end } = supervisorWith({ concurrency: 1, prefetch: 10 });
+      supervisor.onApplicationBootstrap();
+      await claims[0].answer([claimed('a', 1)]);
+      await end('a');
+      await claims[1].answer([claimed('b', 1)], [buffered('c'), buffered('d')]);
+      void supervisor.beforeApplicationShutdown();
+      await settle();
+      expect(released).toEqual([['c', 'd']]);
+    });
+
+    it('hands back tasks that waited a whole heartbeat in the buffer behind busy slots', async () => {
+      const { supervisor, claims, released, end } = supervisorWith({ concurrency: 1, prefetch: 10 });
+      supervisor.onApplicationBootstrap();
+      await claims[0].answer([claimed('a', 1)]);
+      await end('a');
+      await claims[1].answer([claimed('b', 1)], [buffered('c')]);
+      await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
+      expect(released).toEqual([]); // buffered less than a beat ago at the first beat
+      await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
+      expect(released).toEqual([['c']]);
+    });
   });
 });

@@ -6,8 +6,11 @@ import { TaskNotificationsService } from '../task-store/task-notifications.servi
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { outsideAnyRequest, withRequestId } from '../logging/request-context.js';
 import { TaskRepository } from '../task-store/task.repository.js';
+import type { ClaimedTask } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import type { ClaimRound } from './attempt-trace.js';
+import { ClaimBuffer } from './claim-buffer.js';
+import type { BufferedTask } from './claim-buffer.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 import { TaskClaimer } from './task-claimer.js';
@@ -23,10 +26,13 @@ import { WorkerPresence } from './worker-presence.js';
 const EARLY_STOP_MEMORY_MS = 10_000;
 
 /**
- * Runs tasks in WORKER_CONCURRENCY slots. It claims as many tasks as it has free slots — on a timer
- * (POLL_INTERVAL_MS), when a task is announced `queued`, and whenever a slot frees up — gives each
- * attempt an AbortSignal, renews the leases of what it holds, and hands each outcome to the
- * TaskOutcomeWriter, which writes it fenced by (worker id, attempt).
+ * Runs tasks in WORKER_CONCURRENCY slots. It claims tasks for its free slots — on a timer
+ * (POLL_INTERVAL_MS), when a task is announced `queued`, and whenever a slot frees up — and, while it
+ * starts tasks at a brisk pace, a few more ahead into its ClaimBuffer (WORKER_PREFETCH), which it starts
+ * as slots free up with one short statement instead of a claim: the claim's round trip then overlaps the
+ * running tasks instead of following each. It gives each attempt an AbortSignal, renews the leases of
+ * what it holds, and hands each outcome to the TaskOutcomeWriter, which writes it fenced by (worker id,
+ * attempt). docs/design.md, "Claiming ahead", says what a crash does at each point.
  */
 @Injectable()
 export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -45,6 +51,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private handlersRunning = 0;
   private claimRound: Promise<void> | undefined;
   private claimAgain = false;
+  private readonly buffer: ClaimBuffer;
+  /** The start of buffered tasks in flight, if any; `startAgain`: slots freed meanwhile. */
+  private starting: Promise<void> | undefined;
+  private startAgain = false;
+  private fillScheduled = false;
+  /** Slots promised to a claim or a start in flight: not free, although nothing runs in them yet. */
+  private readonly promised = new Set<number>();
   private started = false;
   private pollTimer: NodeJS.Timeout | undefined;
   /** A claim again when a rate limit's window next opens, and when that is (Infinity: none pending). */
@@ -64,7 +77,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly metrics: TaskMetrics,
     private readonly claimer: TaskClaimer,
     private readonly presence: WorkerPresence,
-  ) {}
+  ) {
+    this.buffer = new ClaimBuffer(config.workerPrefetch);
+  }
 
   /** How many handlers run here now. */
   get runningCount(): number {
@@ -80,9 +95,11 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.notifications.on('stop', this.onStop);
     this.pollTimer = setInterval(this.onWake, this.config.pollIntervalMs);
     const heartbeatMs = Math.max(100, Math.floor(this.config.leaseMs / 3));
-    // One timer beats for the leases of the tasks held here and for this replica's row in GET /workers.
+    // One timer beats for the leases of the tasks held here, for the buffer (a task buffered a whole beat
+    // ago waits behind long tasks: another replica may have room) and for this replica's row in GET /workers.
     this.heartbeatTimer = setInterval(() => {
       void this.renewLeases();
+      void this.handBack(this.buffer.takeOlderThan(heartbeatMs), 'waited a whole heartbeat in the buffer');
       void this.presence.beat();
     }, heartbeatMs);
     this.started = true;
@@ -92,9 +109,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * Shutdown: stop claiming (a claim already in flight still lands and its tasks count as running), give
-   * running attempts SHUTDOWN_GRACE_MS to finish, then abort the rest and hand them back to the queue
-   * without counting the attempt.
+   * Shutdown: stop claiming (a claim or start already in flight still lands and its tasks count as
+   * running), hand the buffered tasks back to the queue at once, give running attempts SHUTDOWN_GRACE_MS
+   * to finish, then abort the rest and hand them back to the queue without counting the attempt.
    */
   async beforeApplicationShutdown(): Promise<void> {
     if (!this.started || this.stopping) return;
@@ -102,7 +119,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.notifications.off('wake', this.onWake);
     clearInterval(this.pollTimer);
     clearTimeout(this.rateWindow.timer);
-    await this.claimRound;
+    await Promise.all([this.claimRound, this.starting]);
+    await this.handBack(this.buffer.takeAll(), 'replica is shutting down');
     if (this.running.size > 0) {
       this.logger.log(
         `shutting down: waiting up to ${this.config.shutdownGraceMs} ms for ${this.running.size} task(s)`,
@@ -133,12 +151,104 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       [...this.running.values()].filter((entry) => !entry.handlerDone).map(({ attempt }) => attempt.slot),
     );
     const free: number[] = [];
-    for (let slot = 1; slot <= this.config.workerConcurrency; slot++) if (!busy.has(slot)) free.push(slot);
+    for (let slot = 1; slot <= this.config.workerConcurrency; slot++)
+      if (!busy.has(slot) && !this.promised.has(slot)) free.push(slot);
     return free;
   }
 
-  /** Claims work for every free slot. Calls that arrive while a claim is in flight fold into one more round. */
+  /**
+   * Fills free slots: from the buffer first (its tasks were claimed earlier, so they come first), then by
+   * a claim for the slots the buffer cannot fill, which also tops the buffer up.
+   */
   private fillSlots(): Promise<void> {
+    this.startFromBuffer();
+    return this.claimMore();
+  }
+
+  /**
+   * Fills slots once the handlers that end in this turn of the event loop have ended: a wave of short
+   * tasks then frees its slots together, and one start or claim serves them all.
+   */
+  private fillSlotsSoon(): void {
+    if (this.fillScheduled) return;
+    this.fillScheduled = true;
+    setImmediate(() => {
+      this.fillScheduled = false;
+      void this.fillSlots();
+    });
+  }
+
+  /**
+   * Starts buffered tasks in free slots, one statement at a time: slots that free up while one is in
+   * flight are served by the next, which so starts them together.
+   */
+  private startFromBuffer(): void {
+    if (this.starting) {
+      this.startAgain = true;
+      return;
+    }
+    const free = this.freeSlots();
+    const count = Math.min(free.length, this.buffer.size);
+    if (this.stopping || count === 0) return;
+    const slots = free.slice(0, count);
+    const tasks = this.buffer.take(count);
+    for (const slot of slots) this.promised.add(slot);
+    this.starting = outsideAnyRequest(() => this.startBuffered(tasks, slots)).finally(() => {
+      this.starting = undefined;
+      if (this.startAgain) {
+        this.startAgain = false;
+        void this.fillSlots();
+      }
+    });
+  }
+
+  private async startBuffered(tasks: BufferedTask[], slots: number[]): Promise<void> {
+    const startedAt = new Date();
+    let outcome: { started: ClaimedTask[]; handedBack: ClaimedTask[] };
+    try {
+      outcome = await this.tasks.startBuffered(
+        tasks.map((task) => task.id),
+        slots,
+        this.config.replicaId,
+        this.config.leaseMs,
+      );
+    } catch (error) {
+      // Perhaps written, perhaps not: started again later, the statement tells (a task it did start is
+      // held by nobody here, and lease recovery takes it back within LEASE_MS).
+      this.buffer.putBack(tasks);
+      this.logger.warn(`could not start buffered tasks, retrying at the next poll: ${(error as Error).message}`);
+      return;
+    } finally {
+      for (const slot of slots) this.promised.delete(slot);
+    }
+    const { started, handedBack } = outcome;
+    const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: started.length };
+    this.buffer.started(started.length);
+    for (const task of started) this.start(new RunningAttempt(task, round));
+    if (handedBack.length > 0)
+      this.logger.log(`handed back ${handedBack.length} buffered task(s): queue paused or limited`);
+    // Tasks neither started nor handed back were stopped (cancelled without running) or are no longer ours.
+    if (started.length < slots.length) this.startAgain = true;
+  }
+
+  /** Hands buffered tasks back to the queue (announced: other replicas claim them at once). */
+  private async handBack(ids: string[], why: string): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      const released = await this.tasks.releaseBuffered(ids, this.config.replicaId);
+      this.logger.log(`handed back ${released.length} buffered task(s): ${why}`);
+    } catch (error) {
+      this.logger.warn(
+        `could not hand back ${ids.length} buffered task(s) (${why}); they return after LEASE_MS: ${(error as Error).message}`,
+      );
+    }
+  }
+
+  /**
+   * Claims for the free slots the buffer will not fill, and ahead into the buffer when it ran low. Calls
+   * that arrive while a claim is in flight fold into one more round.
+   */
+  private claimMore(): Promise<void> {
     if (this.claimRound) {
       this.claimAgain = true;
       return this.claimRound;
@@ -152,19 +262,34 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     try {
       do {
         this.claimAgain = false;
+        // The buffer's tasks go to the first free slots (startFromBuffer); the claim serves the others.
         const free = this.freeSlots();
-        if (this.stopping || free.length === 0) return;
+        const slots = free.slice(0, Math.max(0, free.length - this.buffer.size));
+        const ahead = this.buffer.wanted();
+        if (this.stopping || (slots.length === 0 && ahead === 0)) return;
+        for (const slot of slots) this.promised.add(slot);
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
         const startedAt = new Date();
-        const claimed = await this.claimer.claim(
-          this.runners.types,
-          free,
-          (queue) => this.runningIn(queue),
-          (inMs) => this.claimWhenRateWindowOpens(inMs),
-        );
+        let claimed: Awaited<ReturnType<TaskClaimer['claim']>>;
+        try {
+          claimed = await this.claimer.claim(
+            this.runners.types,
+            slots,
+            (queue) => this.runningIn(queue),
+            (inMs) => this.claimWhenRateWindowOpens(inMs),
+            ahead,
+          );
+        } finally {
+          for (const slot of slots) this.promised.delete(slot);
+        }
         stopClaimTimer();
-        const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: claimed.length };
-        for (const task of claimed) this.start(new RunningAttempt(task, round));
+        const { started, buffered } = claimed;
+        const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: started.length };
+        this.buffer.started(started.length);
+        for (const task of started) this.start(new RunningAttempt(task, round));
+        this.buffer.add(buffered);
+        // Slots that freed up during the claim take from what it buffered.
+        if (buffered.length > 0) this.startFromBuffer();
       } while (this.claimAgain);
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
@@ -217,7 +342,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       )
       .then((outcome) => {
         handlerEnded();
-        void this.fillSlots();
+        this.fillSlotsSoon();
         return attempt.trace.writeOutcome(attempt.abortKind === 'shutdown', () =>
           this.outcomes.write(attempt, outcome),
         );

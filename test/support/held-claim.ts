@@ -2,13 +2,13 @@ import type { INestApplication } from '@nestjs/common';
 import type { Task } from '../../src/task-store/task.js';
 import { TaskClaimer } from '../../src/worker/task-claimer.js';
 
-/** Where to hold a claim: before its statement reaches the database, or once it took a task that matches. */
+/** Where to hold a claim: before its statement reaches the database, or once it started a task that matches. */
 export type HoldPoint = 'before' | { after: (task: Task) => boolean };
 
 export interface HeldClaim {
-  /** Resolves once a claim is held there, with the tasks it took (none when held before its statement). */
+  /** Resolves once a claim is held there, with the tasks it started (none when held before its statement). */
   held: Promise<Task[]>;
-  /** Lets the held claim go on; resolves with the tasks it took, just before the supervisor gets them. */
+  /** Lets the held claim go on; resolves with the tasks it started, just before the supervisor gets them. */
   release(): Promise<Task[]>;
 }
 
@@ -35,17 +35,17 @@ export function holdNextClaim(app: INestApplication, point: HoldPoint): HeldClai
       stopHolding();
       markHeld([]);
       await gate;
-      const tasks = await claim(...args);
-      markDone(tasks);
-      return tasks;
+      const claimed = await claim(...args);
+      markDone(claimed.started);
+      return claimed;
     }
-    const tasks = await claim(...args);
-    if (!tasks.some(point.after)) return tasks;
+    const claimed = await claim(...args);
+    if (!claimed.started.some(point.after)) return claimed;
     stopHolding();
-    markHeld(tasks);
+    markHeld(claimed.started);
     await gate;
-    markDone(tasks);
-    return tasks;
+    markDone(claimed.started);
+    return claimed;
   };
   return {
     held,

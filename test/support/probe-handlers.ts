@@ -107,6 +107,7 @@ export class GateHandler implements Handler {
   constructor(private readonly events: ProbeEvents) {}
 
   async run(_payload: unknown, { task, signal }: TaskContext): Promise<unknown> {
+    this.events.emit('started', task.id);
     this.events.active += 1;
     this.events.mostActive = Math.max(this.events.mostActive, this.events.active);
     try {

@@ -9,6 +9,7 @@ import { AddTaskTraceContext1764892800000 } from './1764892800000-add-task-trace
 import { TaskRequestId1764979200000 } from './1764979200000-task-request-id.js';
 import { CreateWorkers1765000000000 } from './1765000000000-create-workers.js';
 import { FlowControl1765100000000 } from './1765100000000-flow-control.js';
+import { ClaimBuffers1765200000000 } from './1765200000000-claim-buffers.js';
 
 /** Every migration, oldest first. Listed by hand so that the build, the app and the tests agree. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   TaskRequestId1764979200000,
   CreateWorkers1765000000000,
   FlowControl1765100000000,
+  ClaimBuffers1765200000000,
 ];

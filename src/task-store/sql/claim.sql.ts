@@ -1,6 +1,7 @@
-// Claiming: `SELECT … FOR UPDATE SKIP LOCKED`, one task per free slot, within each queue's room, taking
-// the lanes of concurrency keys in turn (docs/design.md, "Fairness between keys").
-import { REQUEST_ID_COLUMN, TRACED_TASK_COLUMNS } from './shared.sql.js';
+// Claiming: `SELECT … FOR UPDATE SKIP LOCKED`, one task per free slot (and a few ahead into the replica's
+// buffer), within each queue's room, taking the lanes of concurrency keys in turn (docs/design.md,
+// "Fairness between keys" and "Claiming ahead").
+import { REQUEST_ID_COLUMN, TRACED_TASK_COLUMNS, commitWithoutFlushWhen } from './shared.sql.js';
 
 /**
  * Queues the fast path leaves to CLAIM_FROM_QUEUE: paused ones (claimed by nobody) and those with a
@@ -8,7 +9,7 @@ import { REQUEST_ID_COLUMN, TRACED_TASK_COLUMNS } from './shared.sql.js';
  * isClaimedOneByOne, by which TaskClaimer claims them instead. Read as an array
  * computed once per statement (an InitPlan), not a join: a join made the planner sort every queued row.
  */
-const QUEUES_NOT_ON_THE_FAST_PATH = `ARRAY(
+export const QUEUES_NOT_ON_THE_FAST_PATH = `ARRAY(
   SELECT name FROM queues
   WHERE paused OR concurrency IS NOT NULL OR key_concurrency IS NOT NULL OR rate_limit IS NOT NULL)`;
 
@@ -22,26 +23,26 @@ const QUEUES_NOT_ON_THE_FAST_PATH = `ARRAY(
 const lanesOfKeyedTasks = (inQueues: (queue: string) => string): string => `
   lanes (queue, concurrency_key) AS (
     (SELECT queue, concurrency_key FROM tasks
-     WHERE status = 'queued' AND concurrency_key IS NOT NULL AND ${inQueues('queue')}
+     WHERE status = 'queued' AND concurrency_key IS NOT NULL AND buffered_by IS NULL AND ${inQueues('queue')}
      ORDER BY queue, concurrency_key LIMIT 1)
     UNION ALL
     SELECT next.queue, next.concurrency_key
     FROM lanes CROSS JOIN LATERAL (
       SELECT queue, concurrency_key FROM tasks
-      WHERE status = 'queued' AND concurrency_key IS NOT NULL
+      WHERE status = 'queued' AND concurrency_key IS NOT NULL AND buffered_by IS NULL
         AND (queue, concurrency_key) > (lanes.queue, lanes.concurrency_key)
       ORDER BY queue, concurrency_key LIMIT 1) AS next
     WHERE ${inQueues('next.queue')}
   )`;
 
 /**
- * How deep each lane is read: every lane's first `n` (free slots) while lanes are few, but no more than
- * about 4n + 256 rows in all when they are many (with 1,000 keys, each lane's head only). A claim then
- * takes the best of what it read: fewer tasks than it could only when many lanes are short and one is
- * long, and the next round takes the rest. $2 free slots.
+ * How deep each lane is read: every lane's first `n` (the tasks wanted: `wanted`) while lanes are few, but
+ * no more than about 4n + 256 rows in all when they are many (with 1,000 keys, each lane's head only). A
+ * claim then takes the best of what it read: fewer tasks than it could only when many lanes are short and
+ * one is long, and the next round takes the rest.
  */
-const LANE_DEPTH = `(SELECT LEAST(cardinality($2::int[]),
-                                  CEIL((4 * cardinality($2::int[]) + 256)::numeric / GREATEST(1, count(*))))::int
+const laneDepth = (wanted: string): string => `(SELECT LEAST(${wanted},
+                                  CEIL((4 * ${wanted} + 256)::numeric / GREATEST(1, count(*))))::int
                      FROM claimable_lanes)`;
 
 /** How many tasks of the lane `lane` (queue, concurrency key) run now, on every replica (tasks_running_by_key). */
@@ -55,9 +56,9 @@ const RUNNING_IN_LANE = `(SELECT count(*) FROM tasks AS r
  * as many candidates as slots are read, so that rows another replica locked meanwhile are replaced by
  * the next ones instead of leaving slots empty. Candidates are read without a lock (FOR UPDATE cannot sit
  * under a window function); the lock re-checks `status` on the row's newest version, so a task claimed
- * elsewhere since is skipped. $1 types, $2 free slots.
+ * elsewhere since is skipped. `wanted`: how many tasks the claim takes at most. $1 types.
  */
-const KEYED_CANDIDATES = `
+const keyedCandidates = (wanted: string): string => `
   lane_heads AS (
     SELECT head.id, head.priority, lane.running + head.place AS turn
     FROM claimable_lanes AS lane CROSS JOIN LATERAL (
@@ -65,42 +66,45 @@ const KEYED_CANDIDATES = `
       -- partitioned by lane, sorted them again (113 against 94 ms a claim, 1,000 lanes, 500 slots).
       SELECT id, priority, row_number() OVER (ORDER BY priority DESC, id) AS place FROM tasks
       WHERE status = 'queued' AND queue = lane.queue AND concurrency_key = lane.concurrency_key
-        AND run_at <= now() AND (type || '') = ANY($1::text[])
+        AND buffered_by IS NULL AND run_at <= now() AND array_position($1::text[], type) IS NOT NULL
       ORDER BY priority DESC, id
-      LIMIT GREATEST(0, LEAST(lane.room, ${LANE_DEPTH}))) AS head
+      LIMIT GREATEST(0, LEAST(lane.room, ${laneDepth(wanted)}))) AS head
   ), keyed AS (
     SELECT t.id, head.priority, head.turn
-    FROM (SELECT * FROM lane_heads ORDER BY turn, priority DESC, id LIMIT 2 * cardinality($2::int[])) AS head
+    FROM (SELECT * FROM lane_heads ORDER BY turn, priority DESC, id LIMIT 2 * ${wanted}) AS head
     JOIN tasks AS t ON t.id = head.id
-    WHERE t.status = 'queued'
+    WHERE t.status = 'queued' AND t.buffered_by IS NULL
     ORDER BY head.turn, head.priority DESC, head.id
-    LIMIT cardinality($2::int[])
+    LIMIT ${wanted}
     FOR UPDATE OF t SKIP LOCKED
   )`;
 
 /**
  * The merge of the lanes, by (turn, priority DESC, id): keyed tasks, and the lane of tasks without a key
- * (`unkeyed`, locked in its own order), whose turns start after `unkeyedRunning`, as many as `room`.
+ * (`unkeyed`, locked in its own order), whose turns start after `unkeyedRunning`, as many as `room`, each
+ * with its `rank` in that order (1: the first to start).
  * Without keyed tasks the unkeyed running are not counted (the lane is alone) and the order is exactly
  * the old one: priority DESC, id.
  */
 const mergedCandidates = (room: string, unkeyedRunning: string): string => `
   candidates AS (
-    SELECT id FROM (
-      SELECT id, priority, turn FROM keyed
-      UNION ALL
-      SELECT id, priority,
-             CASE WHEN EXISTS (SELECT FROM claimable_lanes) THEN ${unkeyedRunning} ELSE 0 END
-             + row_number() OVER (ORDER BY priority DESC, id)
-      FROM unkeyed
-    ) AS merged
-    ORDER BY turn, priority DESC, id
-    LIMIT ${room}
+    SELECT id, row_number() OVER (ORDER BY turn, priority DESC, id) AS rank FROM (
+      SELECT id, priority, turn FROM (
+        SELECT id, priority, turn FROM keyed
+        UNION ALL
+        SELECT id, priority,
+               CASE WHEN EXISTS (SELECT FROM claimable_lanes) THEN ${unkeyedRunning} ELSE 0 END
+               + row_number() OVER (ORDER BY priority DESC, id)
+        FROM unkeyed
+      ) AS merged
+      ORDER BY turn, priority DESC, id
+      LIMIT ${room}) AS taken
   )`;
 
 /**
- * The update that claims the CTE `candidates` (SLOTTED, then claimSlotted returning `returning`): each
- * gets one of the free slot numbers, which names its holder in worker_id. The start is
+ * The update that claims the CTE `candidates` (SLOTTED, then claimSlotted returning `returning`): the first
+ * in rank order get the free slot numbers, one each, which names the holder in worker_id; candidates
+ * ranked past the free slots (a claim ahead, CLAIM_TASKS's $7) get no slot and go to bufferSlotted. The start is
  * statement_timestamp(), not now(): in CLAIM_FROM_QUEUE's transaction now() is the time before LOCK_QUEUE
  * waited, earlier than starts another replica committed meanwhile, which a rate limit must count. Not
  * announced here (see task_events): the caller hands the claimed tasks to TaskChangeAnnouncer.
@@ -108,7 +112,7 @@ const mergedCandidates = (room: string, unkeyedRunning: string): string => `
  */
 const SLOTTED = `
   slotted AS (
-    SELECT id, ($2::int[])[row_number() OVER (ORDER BY id)] AS slot FROM candidates
+    SELECT id, ($2::int[])[rank] AS slot FROM candidates
   )`;
 const claimSlotted = (returning: string): string => `
   UPDATE tasks AS t
@@ -119,45 +123,74 @@ const claimSlotted = (returning: string): string => `
       progress = NULL, -- an earlier attempt's progress says nothing about this one
       lease_expires_at = statement_timestamp() + $4 * interval '1 millisecond'
   FROM slotted
-  WHERE t.id = slotted.id
+  WHERE t.id = slotted.id AND slotted.slot IS NOT NULL
   RETURNING ${returning}`;
 
 /**
- * Claim up to one task per free slot from the queues without settings that need their lock: the lanes
+ * The candidates without a slot: claimed ahead into this replica's buffer. They stay `queued` (nothing
+ * started; GET /tasks says so), held by `buffered_by` until `lease_expires_at`, which leaves them out of
+ * every other claim; START_BUFFERED starts them when slots free up (docs/design.md, "Claiming ahead").
+ * $3 replica id, $4 lease in ms.
+ */
+const bufferSlotted = (returning: string): string => `
+  UPDATE tasks AS t
+  SET buffered_by = $3,
+      lease_expires_at = statement_timestamp() + $4 * interval '1 millisecond'
+  FROM slotted
+  WHERE t.id = slotted.id AND slotted.slot IS NULL
+  RETURNING ${returning}`;
+
+/** How many tasks CLAIM_TASKS takes at most: one per free slot ($2), and $7 more ahead into the buffer. */
+const WANTED = '(cardinality($2::int[]) + $7::int)';
+
+/**
+ * Claim up to one task per free slot, and $7 more into this replica's buffer, from the queues without
+ * settings that need their lock (only these are ever buffered): the lanes
  * in turn (keyed tasks, one lane per queue and key, and the unkeyed tasks as one more lane; the lane with
  * the fewest tasks running goes first), each lane highest priority first, then oldest. `unkeyed` holds a
  * `FOR UPDATE SKIP LOCKED` select in a CTE so the planner cannot lock more rows than the LIMIT, and
  * concurrent claimers on other replicas skip rows already taken instead of waiting for them; while keyed
  * tasks are queued it may lock a few rows that the merge then leaves, until the statement ends. Queues
  * left out are read from the queues table in the statement itself, so a pause holds at once.
+ * The best-ranked take the free slots and start (`running`); the rest are buffered and stay `queued`. A
+ * claim for no slot (only ahead) commits without waiting for the WAL flush: lost in a crash, its tasks
+ * were only buffered, and START_BUFFERED then finds them no longer ours.
  * $1 task types this replica can run, $2 free slot numbers, $3 replica id, $4 lease in ms, $5 the queues
- * this replica works (null: all), $6 queues it claims one by one instead (its own limits).
+ * this replica works (null: all), $6 queues it claims one by one instead (its own limits), $7 how many
+ * to claim ahead into the buffer.
  */
 export const CLAIM_TASKS = `
-  WITH RECURSIVE ${lanesOfKeyedTasks(() => 'true')},
+  WITH RECURSIVE ${commitWithoutFlushWhen('cardinality($2::int[]) = 0')},
+  ${lanesOfKeyedTasks(() => 'true')},
   claimable_lanes AS (
-    SELECT lane.queue, lane.concurrency_key, ${RUNNING_IN_LANE} AS running, cardinality($2::int[]) AS room
+    SELECT lane.queue, lane.concurrency_key, ${RUNNING_IN_LANE} AS running, ${WANTED} AS room
     FROM lanes AS lane
     WHERE ($5::text[] IS NULL OR queue = ANY($5::text[])) AND queue <> ALL($6::text[])
       AND queue <> ALL (${QUEUES_NOT_ON_THE_FAST_PATH})
-  ), ${KEYED_CANDIDATES},
+  ), ${keyedCandidates(WANTED)},
   unkeyed AS (
     SELECT id, priority FROM tasks
-    -- \`type || ''\` keeps the planner off the tasks_type_newest index: with stale statistics (a fresh
-    -- burst of inserts) it would combine it with the claim index and sort every queued row, 10x slower
-    -- than walking the claim order (measured: 4-6 ms against 0.45 ms per claim, 20,000 queued).
-    WHERE status = 'queued' AND concurrency_key IS NULL AND run_at <= now() AND (type || '') = ANY($1::text[])
+    -- The type is tested with array_position, not \`type = ANY\`: that would steer the planner to the
+    -- tasks_type_newest index and, with stale statistics (a fresh burst of inserts), a sort of every
+    -- queued row, 10x slower than walking the claim order (4-6 ms against 0.45 ms, 20,000 queued). Nor
+    -- \`(type || '') = ANY\`, which did that job until claims took more than about 100 rows: its guessed
+    -- selectivity (0.5 %) made the planner expect fewer matches than the LIMIT and sort the whole queue
+    -- instead of walking the index (17 against 2.5 ms for 100 rows ahead, 20,000 queued).
+    WHERE status = 'queued' AND concurrency_key IS NULL AND buffered_by IS NULL AND run_at <= now()
+      AND array_position($1::text[], type) IS NOT NULL
       AND ($5::text[] IS NULL OR (queue || '') = ANY($5::text[])) AND (queue || '') <> ALL($6::text[])
       AND (queue || '') <> ALL (${QUEUES_NOT_ON_THE_FAST_PATH})
     ORDER BY priority DESC, id
-    LIMIT cardinality($2::int[])
+    LIMIT ${WANTED}
     FOR UPDATE SKIP LOCKED
-  ), ${mergedCandidates(
-    'cardinality($2::int[])',
-    `(SELECT count(*) FROM tasks WHERE status = 'running' AND concurrency_key IS NULL)`,
-  )},
-  ${SLOTTED}
-  ${claimSlotted(`${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}`)}`;
+  ), ${mergedCandidates(WANTED, `(SELECT count(*) FROM tasks WHERE status = 'running' AND concurrency_key IS NULL)`)},
+  ${SLOTTED},
+  started AS (${claimSlotted(`${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}`)}),
+  buffered AS (${bufferSlotted(`${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}`)})
+  SELECT * FROM started
+  -- Joined so that commit_without_flush runs (a CTE nobody reads is not run); it matters only when
+  -- something was buffered.
+  UNION ALL SELECT buffered.* FROM buffered CROSS JOIN commit_without_flush`;
 
 /**
  * Serialises the claims of one queue across replicas for the rest of the transaction, so that
@@ -208,11 +241,11 @@ export const CLAIM_FROM_QUEUE = `
                       THEN q.rate_limit - ${startsInWindow('s.concurrency_key = lane.concurrency_key')} END
            ) AS room
     FROM counted_lanes AS lane CROSS JOIN settings AS q
-  ), ${KEYED_CANDIDATES},
+  ), ${keyedCandidates('cardinality($2::int[])')},
   unkeyed AS (
     SELECT id, priority FROM tasks
-    WHERE status = 'queued' AND concurrency_key IS NULL AND run_at <= now() AND (type || '') = ANY($1::text[])
-      AND queue = $5
+    WHERE status = 'queued' AND concurrency_key IS NULL AND buffered_by IS NULL AND run_at <= now()
+      AND array_position($1::text[], type) IS NOT NULL AND queue = $5
     ORDER BY priority DESC, id
     LIMIT GREATEST(0, (SELECT LEAST(n, unkeyed_rate_room) FROM room))
     FOR UPDATE SKIP LOCKED

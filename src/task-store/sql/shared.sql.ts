@@ -58,6 +58,19 @@ export const returnAndAnnounce = (which = 'true'): string => `
 
 export const RETURN_AND_ANNOUNCE = returnAndAnnounce();
 
+/**
+ * A CTE that makes the statement's own (implicit) transaction commit without waiting for the WAL flush,
+ * when `when` holds: for writes whose loss in a PostgreSQL crash can only return tasks to the queue (a
+ * start from the buffer, a claim ahead), never for one that a caller is told is done. Every later commit
+ * that does wait, such as the attempt's outcome, flushes it too: WAL is written in order. `set_config`
+ * with is_local reverts at the transaction's end, so the pooled connection keeps its setting.
+ * docs/design.md, "Claiming ahead", has what a crash does.
+ */
+export const commitWithoutFlushWhen = (when: string): string => `
+  commit_without_flush AS (
+    SELECT set_config('synchronous_commit', CASE WHEN ${when} THEN 'off' ELSE current_setting('synchronous_commit') END, true)
+  )`;
+
 /** Send task_events notifications prepared by TaskChangeAnnouncer, in one round trip. $1 payloads. */
 export const ANNOUNCE_CHANGES = `SELECT pg_notify('${CHANNELS.events}', payload) FROM unnest($1::text[]) AS payload`;
 

@@ -12,6 +12,8 @@ interface WaitingInputs {
   notYet: string;
   /** True when no attempt started yet (attempt 0): a future runAt is then a schedule, not a backoff. */
   neverStarted: string;
+  /** True while a replica holds it in its claim buffer. */
+  buffered: string;
   /** When it is false the reason is not computed (null): a task that is not queued waits for nothing. */
   applies: string;
 }
@@ -25,7 +27,7 @@ interface WaitingInputs {
  * limited one adds an index probe of the running tasks (tasks_running_by_key for a key) or of
  * queue_starts (a rate limit's window).
  */
-const waitingOf = ({ queue, type, concurrencyKey, notYet, neverStarted, applies }: WaitingInputs): string => `
+const waitingOf = ({ queue, type, concurrencyKey, notYet, neverStarted, buffered, applies }: WaitingInputs): string => `
   LEFT JOIN LATERAL (
     SELECT COALESCE(q.paused, false) AS paused, q.concurrency, q.key_concurrency, q.rate_limit,
            q.rate_interval_ms, COALESCE(q.rate_per_key, false) AS rate_per_key
@@ -59,6 +61,7 @@ const waitingOf = ({ queue, type, concurrencyKey, notYet, neverStarted, applies 
            CASE reason WHEN 'queue-limit' THEN settings.concurrency WHEN 'key-limit' THEN settings.key_concurrency
                        WHEN 'rate-limited' THEN settings.rate_limit END AS "limit"
     FROM (SELECT CASE
+      WHEN ${buffered} THEN 'buffered'
       WHEN ${notYet} THEN CASE WHEN ${neverStarted} THEN 'scheduled' ELSE 'retry-backoff' END
       WHEN settings.paused THEN 'queue-paused'
       WHEN NOT ${aLiveWorkerRuns(type, queue)} THEN 'no-worker'
@@ -76,6 +79,7 @@ export const WAITING_OF_TASK = waitingOf({
   concurrencyKey: 't.concurrency_key',
   notYet: 't.run_at > now()',
   neverStarted: 't.attempt = 0',
+  buffered: 't.buffered_by IS NOT NULL',
   applies: "t.status = 'queued'",
 });
 
@@ -86,7 +90,8 @@ const COUNTED_UP_TO = 1000;
 const countedInLane = (lane: string, before: string): string => `
   (SELECT count(*)::int FROM (
      SELECT 1 FROM tasks AS a
-     WHERE a.status = 'queued' AND a.queue = t.queue AND ${lane} AND ${before} AND a.run_at <= now()
+     WHERE a.status = 'queued' AND a.buffered_by IS NULL AND a.queue = t.queue AND ${lane} AND ${before}
+       AND a.run_at <= now()
      LIMIT ${COUNTED_UP_TO}) AS counted)`;
 
 /**
@@ -131,15 +136,16 @@ export const COUNT_WAITING_BY_QUEUE = `
   SELECT g.queue, waiting.reason, sum(g.tasks)::int AS count
   FROM (
     SELECT queue, type, concurrency_key, run_at > now() AS not_yet, attempt = 0 AS never_started,
-           count(*) AS tasks
+           buffered_by IS NOT NULL AS buffered, count(*) AS tasks
     FROM tasks WHERE status = 'queued'
-    GROUP BY 1, 2, 3, 4, 5
+    GROUP BY 1, 2, 3, 4, 5, 6
   ) AS g ${waitingOf({
     queue: 'g.queue',
     type: 'g.type',
     concurrencyKey: 'g.concurrency_key',
     notYet: 'g.not_yet',
     neverStarted: 'g.never_started',
+    buffered: 'g.buffered',
     applies: 'true',
   })}
   GROUP BY g.queue, waiting.reason`;

@@ -1,0 +1,84 @@
+/** A task claimed ahead into this replica's buffer: still `queued` in the database, held by `buffered_by`. */
+export interface BufferedTask {
+  id: string;
+  priority: number;
+  /** When it entered the buffer (ms since the epoch): one that waited a whole heartbeat is handed back. */
+  bufferedAt: number;
+}
+
+/**
+ * How far back starts count towards the buffer's size: the buffer holds about what this replica starts in
+ * that long, so a buffered task waits about that long at most while the replica keeps its pace, and a
+ * replica whose slots hold long tasks buffers next to nothing.
+ */
+export const PREFETCH_HORIZON_MS = 250;
+
+/**
+ * The tasks this replica claimed ahead of its free slots, in the order they are to start (priority DESC,
+ * then id, as the claim takes them), and how many more to claim. The buffer is sized by the pace of
+ * starts: at most `limit` (WORKER_PREFETCH), at most what started in the last PREFETCH_HORIZON_MS, and it
+ * is refilled only once it fell to half of that, so that claims stay few and large.
+ */
+export class ClaimBuffer {
+  private tasks: BufferedTask[] = [];
+  /** Starts of the last PREFETCH_HORIZON_MS: when, and how many. */
+  private starts: { at: number; count: number }[] = [];
+
+  constructor(
+    private readonly limit: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get size(): number {
+    return this.tasks.length;
+  }
+
+  add(tasks: readonly { id: string; priority: number }[]): void {
+    const at = this.now();
+    this.putBack(tasks.map(({ id, priority }) => ({ id, priority, bufferedAt: at })));
+  }
+
+  /** Removes and returns the next `count` tasks to start. */
+  take(count: number): BufferedTask[] {
+    return this.tasks.splice(0, count);
+  }
+
+  /** Puts back tasks taken whose start could not be written: as far as we know they are still ours. */
+  putBack(tasks: readonly BufferedTask[]): void {
+    const known = new Set(this.tasks.map((task) => task.id));
+    this.tasks.push(...tasks.filter((task) => !known.has(task.id)));
+    this.tasks.sort(startOrder);
+  }
+
+  /** Removes and returns the ids of tasks buffered more than `ms` ago. */
+  takeOlderThan(ms: number): string[] {
+    const before = this.now() - ms;
+    const old = this.tasks.filter((task) => task.bufferedAt < before);
+    this.tasks = this.tasks.filter((task) => task.bufferedAt >= before);
+    return old.map((task) => task.id);
+  }
+
+  takeAll(): string[] {
+    return this.take(this.tasks.length).map((task) => task.id);
+  }
+
+  /** Counts `count` tasks that started here now (from the buffer or claimed straight into a slot). */
+  started(count: number): void {
+    if (count > 0) this.starts.push({ at: this.now(), count });
+  }
+
+  /** How many tasks to claim ahead now: none until the buffer fell to half its size, then up to that size. */
+  wanted(): number {
+    const since = this.now() - PREFETCH_HORIZON_MS;
+    while (this.starts.length > 0 && this.starts[0].at < since) this.starts.shift();
+    const recent = this.starts.reduce((sum, start) => sum + start.count, 0);
+    const target = Math.min(this.limit, recent);
+    return this.tasks.length * 2 <= target ? target - this.tasks.length : 0;
+  }
+}
+
+/** Higher priority first, then the older (smaller id; ids are decimal strings of a bigint). */
+function startOrder(a: BufferedTask, b: BufferedTask): number {
+  if (a.priority !== b.priority) return b.priority - a.priority;
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
