@@ -1,3 +1,4 @@
+import { QueueSettingsRepository } from '../src/queues/queue-settings.repository.js';
 import type { Task } from '../src/task-store/task.js';
 import { ProbeEvents, ProbeHandlersModule } from './support/probe-handlers.js';
 import { createTestDatabase } from './support/test-database.js';
@@ -88,7 +89,7 @@ describe('the claim buffer', () => {
     expect(started).toMatchObject({ attempt: 1, workerId: expect.stringMatching(/\/1$/) as string });
   });
 
-  it('cancels a buffered task at once on DELETE, and its handler never runs', async () => {
+  it('cancels a buffered task on DELETE, whose holder answers at once, and its handler never runs', async () => {
     const gates = await fillBuffer(6);
     const [victim] = await bufferedIds();
     const { body } = await worker.http.delete(`/tasks/${victim}`).expect(200);
@@ -117,10 +118,20 @@ describe('the claim buffer', () => {
     for (const id of buffered) expect(await worker.waitForStatus(id, 'succeeded')).toMatchObject({ attempt: 1 });
   });
 
-  it('does not start a buffered task whose queue was paused meanwhile: it goes back to the queue', async () => {
+  it('does not start a buffered task whose queue was paused meanwhile (once it re-read the settings): it goes back to the queue', async () => {
     const gates = await fillBuffer(6, { queue: 'pausable' });
     const buffered = await bufferedIds();
     await worker.http.post('/queues/pausable/pause').expect(200);
+    // A replica re-reads the queues' settings within a poll interval (200 ms here): wait for its next read.
+    const settings = worker.app.get(QueueSettingsRepository);
+    const list = settings.list.bind(settings);
+    let readsSincePause = 0;
+    settings.list = async () => {
+      const read = await list();
+      readsSincePause++;
+      return read;
+    };
+    await waitFor('the worker to re-read the queue settings', () => readsSincePause > 0);
     probes.openGate(gates[0]);
     await waitFor('the buffered tasks to be handed back', async () =>
       (await bufferedIds()).length === 0 ? true : undefined,
@@ -137,14 +148,17 @@ describe('the claim buffer', () => {
   });
 
   it('starts a task of higher priority after at most the tasks already buffered when it was queued', async () => {
-    const gates = await fillBuffer(10);
+    // More gates than the buffer holds (WORKER_PREFETCH 10): the last ones are still in the queue.
+    const gates = await fillBuffer(25);
     const bufferedBefore = (await bufferedIds()).length;
+    expect(bufferedBefore).toBeLessThanOrEqual(10);
     const [urgent] = await submitBatch([{ type: 'gate', priority: 10 }]);
     probes.openGate(urgent);
     for (const gate of gates) probes.openGate(gate);
     await worker.waitForStatus(urgent, 'succeeded');
     for (const gate of gates) await worker.waitForStatus(gate, 'succeeded');
-    // gates[0] held the slot; then the buffered ones may go first (they were claimed), then the urgent one.
+    // gates[0] held the slot; then the buffered ones may go first (they were claimed), then the urgent one,
+    // before every gate that was still queued when it came.
     expect(startOrder.indexOf(urgent)).toBeLessThanOrEqual(startOrder.indexOf(gates[0]) + bufferedBefore + 1);
     expect(startOrder.indexOf(urgent)).toBeLessThan(startOrder.indexOf(gates[gates.length - 1]));
   });

@@ -51,9 +51,13 @@ describe('why a queued task waits', () => {
       },
       [ProbeHandlersModule],
     );
-    narrow = await startTestApp(database.url, { WORKER_CONCURRENCY: '1', WORKER_QUEUES: 'lined-up' }, [
-      ProbeHandlersModule,
-    ]);
+    // Without claiming ahead, so that its queued tasks wait `ready` (a buffered one waits `buffered`,
+    // claim-buffer.e2e-spec.ts).
+    narrow = await startTestApp(
+      database.url,
+      { WORKER_CONCURRENCY: '1', WORKER_QUEUES: 'lined-up', WORKER_PREFETCH: '0' },
+      [ProbeHandlersModule],
+    );
   });
 
   afterAll(async () => {

@@ -125,27 +125,35 @@ export class TaskRepository {
   }
 
   /**
-   * Starts buffered tasks in `slots` (one each, in order). Returns those that started; those handed back
-   * because their queue was paused or limited meanwhile; the rest were stopped or are no longer ours.
+   * Records that buffered tasks started (their handlers already run): each in its slot, `startedMsAgo`
+   * ms ago. Returns those that were still this replica's, with whether a stop was asked for each.
    */
-  async startBuffered(
-    ids: string[],
-    slots: number[],
+  async recordStarts(
+    starts: { id: string; slot: number; startedMsAgo: number }[],
     replicaId: string,
     leaseMs: number,
-  ): Promise<{ started: ClaimedTask[]; handedBack: ClaimedTask[] }> {
-    const rows = await this.db.rows<ClaimedTask>(SQL.START_BUFFERED, [ids, slots, replicaId, leaseMs], {
-      name: 'start_buffered',
-    });
-    const started = rows.filter((task) => task.status === 'running');
-    this.announcer.changed(started);
-    return { started, handedBack: rows.filter((task) => task.status === 'queued') };
+  ): Promise<{ id: string; stopRequested: boolean }[]> {
+    const recorded = await this.db.rows<{ id: string; stopRequested: boolean }>(
+      SQL.RECORD_STARTS,
+      [
+        starts.map((start) => start.id),
+        replicaId,
+        starts.map((start) => start.slot),
+        starts.map((start) => start.startedMsAgo),
+        leaseMs,
+      ],
+      { name: 'record_starts' },
+    );
+    this.announcer.changed(recorded.map(({ id }) => ({ id, status: 'running' as const })));
+    return recorded;
   }
 
-  /** Hands buffered tasks back to the queue; returns the ids that were still this replica's. */
-  async releaseBuffered(ids: string[], replicaId: string): Promise<string[]> {
-    const rows = await this.rows<{ id: string }>(SQL.RELEASE_BUFFERED, [ids, replicaId]);
-    return rows.map((task) => task.id);
+  /**
+   * Takes tasks out of this replica's buffer without starting them: cancelled if a stop was asked, else
+   * back in the queue. Returns them as they are now (those no longer in its buffer are left out).
+   */
+  leaveBuffer(ids: string[], replicaId: string): Promise<ClaimedTask[]> {
+    return this.rows<ClaimedTask>(SQL.LEAVE_BUFFERED, [ids, replicaId]);
   }
 
   /** Takes back up to `limit` buffered tasks whose buffer's deadline passed; returns them. */
@@ -249,7 +257,8 @@ export class TaskRepository {
    * unknown or already terminal.
    */
   async requestStop(id: string): Promise<ClaimedTask | undefined> {
-    const [task] = await this.rows<ClaimedTask>(SQL.REQUEST_STOP, [id]);
+    const [task] = await this.rows<ClaimedTask & { inBuffer?: boolean }>(SQL.REQUEST_STOP, [id]);
+    delete task?.inBuffer; // the statement's own business: who is told
     return task;
   }
 

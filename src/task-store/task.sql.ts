@@ -12,7 +12,8 @@
  *                and finish, do not notify: TaskChangeAnnouncer sends what they changed a moment later,
  *                in a transaction of its own (ANNOUNCE_CHANGES). Only what someone waits for is
  *                announced by the statement itself: new tasks (idle workers) and stops.
- *   task_stop    payload: task id                 a stop was asked for a running task; its holder aborts it
+ *   task_stop    payload: task id                 a stop was asked for a running or buffered task; its holder
+ *                aborts it, or cancels it if it has not started
  */
 
 export { CHANNELS, EVENT_IDS, ANNOUNCE_CHANGES } from './sql/shared.sql.js';
@@ -32,5 +33,5 @@ export {
 } from './sql/read.sql.js';
 export { COUNT_WAITING_BY_QUEUE } from './sql/waiting.sql.js';
 export { RENEW_LEASES, RESCUE_EXPIRED_LEASES } from './sql/lease.sql.js';
-export { START_BUFFERED, RELEASE_BUFFERED, RESCUE_EXPIRED_BUFFERS } from './sql/buffer.sql.js';
+export { RECORD_STARTS, LEAVE_BUFFERED, RESCUE_EXPIRED_BUFFERS } from './sql/buffer.sql.js';
 export { DELETE_EXPIRED_HISTORY } from './sql/retention.sql.js';

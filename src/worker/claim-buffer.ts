@@ -1,7 +1,9 @@
+import type { ClaimedTask } from '../task-store/task.repository.js';
+
 /** A task claimed ahead into this replica's buffer: still `queued` in the database, held by `buffered_by`. */
 export interface BufferedTask {
-  id: string;
-  priority: number;
+  /** As the claim returned it (status `queued`, attempt not yet counted). */
+  task: ClaimedTask;
   /** When it entered the buffer (ms since the epoch): one that waited a whole heartbeat is handed back. */
   bufferedAt: number;
 }
@@ -33,9 +35,9 @@ export class ClaimBuffer {
     return this.tasks.length;
   }
 
-  add(tasks: readonly { id: string; priority: number }[]): void {
+  add(tasks: readonly ClaimedTask[]): void {
     const at = this.now();
-    this.putBack(tasks.map(({ id, priority }) => ({ id, priority, bufferedAt: at })));
+    this.putBack(tasks.map((task) => ({ task, bufferedAt: at })));
   }
 
   /** Removes and returns the next `count` tasks to start. */
@@ -43,11 +45,18 @@ export class ClaimBuffer {
     return this.tasks.splice(0, count);
   }
 
-  /** Puts back tasks taken whose start could not be written: as far as we know they are still ours. */
+  /** Puts tasks (back) in, in start order; a task already in is not added twice. */
   putBack(tasks: readonly BufferedTask[]): void {
-    const known = new Set(this.tasks.map((task) => task.id));
-    this.tasks.push(...tasks.filter((task) => !known.has(task.id)));
+    const known = new Set(this.tasks.map(({ task }) => task.id));
+    this.tasks.push(...tasks.filter(({ task }) => !known.has(task.id)));
     this.tasks.sort(startOrder);
+  }
+
+  /** Removes the task with this id; returns whether it was here. */
+  remove(id: string): boolean {
+    const index = this.tasks.findIndex(({ task }) => task.id === id);
+    if (index >= 0) this.tasks.splice(index, 1);
+    return index >= 0;
   }
 
   /** Removes and returns the ids of tasks buffered more than `ms` ago. */
@@ -55,11 +64,11 @@ export class ClaimBuffer {
     const before = this.now() - ms;
     const old = this.tasks.filter((task) => task.bufferedAt < before);
     this.tasks = this.tasks.filter((task) => task.bufferedAt >= before);
-    return old.map((task) => task.id);
+    return old.map(({ task }) => task.id);
   }
 
   takeAll(): string[] {
-    return this.take(this.tasks.length).map((task) => task.id);
+    return this.take(this.tasks.length).map(({ task }) => task.id);
   }
 
   /** Counts `count` tasks that started here now (from the buffer or claimed straight into a slot). */
@@ -78,7 +87,7 @@ export class ClaimBuffer {
 }
 
 /** Higher priority first, then the older (smaller id; ids are decimal strings of a bigint). */
-function startOrder(a: BufferedTask, b: BufferedTask): number {
+function startOrder({ task: a }: BufferedTask, { task: b }: BufferedTask): number {
   if (a.priority !== b.priority) return b.priority - a.priority;
   return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }

@@ -25,6 +25,13 @@ export class RunningAttempt {
   readonly slot: number;
   readonly startedAt = Date.now();
   readonly trace: AttemptTrace;
+  /**
+   * Whether the database shows this attempt: at once for a task claimed into its slot; for one started
+   * from the claim buffer, once StartRecorder wrote its start (false: the task was no longer ours). Its
+   * lease is renewed, and its progress and outcome written, only then.
+   */
+  recorded: Promise<boolean> = Promise.resolve(true);
+  isRecorded = true;
   private readonly controller = new AbortController();
 
   constructor(claimed: ClaimedTask, claim: ClaimRound = { startedAt: new Date(), endedAt: new Date(), claimed: 1 }) {
@@ -35,6 +42,12 @@ export class RunningAttempt {
     this.held = { id: task.id, workerId, attempt: task.attempt };
     this.slot = slotOfWorkerId(workerId);
     this.trace = new AttemptTrace(task, traceContext, claim);
+  }
+
+  /** Its start is being recorded (started from the buffer): `recording` settles with whether it was written. */
+  recordedBy(recording: Promise<boolean>): void {
+    this.isRecorded = false;
+    this.recorded = recording.then((recorded) => (this.isRecorded = recorded));
   }
 
   get signal(): AbortSignal {

@@ -18,11 +18,15 @@ import { isClaimedOneByOne, QueueSettingsRepository } from '../queues/queue-sett
  */
 @Injectable()
 export class TaskClaimer {
-  /** Queues with a cluster-wide limit, and which of them have a rate limit, re-read at most once per poll interval. */
-  private limited: { readAt: number; queues: string[]; rateLimited: Set<string> } = {
+  /**
+   * Queues with a cluster-wide limit, which of them have a rate limit, and the paused ones, re-read at most
+   * once per poll interval.
+   */
+  private limited: { readAt: number; queues: string[]; rateLimited: Set<string>; paused: Set<string> } = {
     readAt: -Infinity,
     queues: [],
     rateLimited: new Set(),
+    paused: new Set(),
   };
 
   constructor(
@@ -81,6 +85,20 @@ export class TaskClaimer {
     return { started: [...claimed, ...started], buffered };
   }
 
+  /**
+   * Whether a task of `queue` taken from the buffer may start now, by the settings last read: its queue
+   * is neither paused nor limited (claims of limited queues need their lock). A pause or a limit set since
+   * the task was buffered so holds from the next read on, within a poll interval (refreshSettings).
+   */
+  mayStartBuffered(queue: string): boolean {
+    return !this.limited.paused.has(queue) && !this.limited.queues.includes(queue) && !this.ownLimits().has(queue);
+  }
+
+  /** Re-reads the queues' settings if the last read is a poll interval old. */
+  async refreshSettings(): Promise<void> {
+    await this.clusterLimitedQueues();
+  }
+
   /** WORKER_QUEUES entries with a limit of this replica's own. */
   private ownLimits(): Map<string, number> {
     const limits = new Map<string, number>();
@@ -101,6 +119,7 @@ export class TaskClaimer {
         readAt: Date.now(),
         queues: settings.filter(isClaimedOneByOne).map((queue) => queue.name),
         rateLimited: new Set(settings.filter((queue) => queue.rateLimit !== null).map((queue) => queue.name)),
+        paused: new Set(settings.filter((queue) => queue.paused).map((queue) => queue.name)),
       };
     }
     return this.limited.queues;

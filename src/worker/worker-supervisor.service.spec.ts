@@ -30,16 +30,19 @@ interface AskedClaim {
   answer(tasks: Task[], buffered?: Task[]): Promise<void>;
 }
 
-/** A start of buffered tasks the supervisor asked for, until the test answers which ones started. */
-interface AskedStart {
+/** A write of the starts of buffered tasks (already running), until the test answers which were still ours. */
+interface AskedRecord {
   ids: string[];
   slots: number[];
-  /** Answers with the ids that started (default: all); the others were stopped meanwhile. */
-  answer(startedIds?: string[]): Promise<void>;
+  /** Answers with the ids still in this replica's buffer (default: all); `stopped`: those with a stop asked. */
+  answer(recordedIds?: string[], stopped?: string[]): Promise<void>;
 }
 
 /** Lets the supervisor go as far as it can without time passing. */
-const settle = (): Promise<void> => jest.advanceTimersByTimeAsync(0);
+const settle = async (): Promise<void> => {
+  // A few rounds: what one round's timers and immediates set off (a group-committed write) runs in the next.
+  for (let round = 0; round < 5; round++) await jest.advanceTimersByTimeAsync(0);
+};
 
 /** Task `id` claimed into `slot`, in `queue`. */
 const claimed = (id: string, slot: number, queue = 'default'): Task =>
@@ -69,6 +72,8 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
   });
   const claims: AskedClaim[] = [];
   const claimer = {
+    mayStartBuffered: (queue: string) => queue !== 'paused',
+    refreshSettings: () => Promise.resolve(),
     claim: (
       _types: string[],
       freeSlots: number[],
@@ -85,23 +90,22 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
         }),
       ),
   };
-  const starts: AskedStart[] = [];
-  const startBuffered = (ids: string[], slots: number[]) =>
-    new Promise<{ started: Task[]; handedBack: Task[] }>((resolve) =>
-      starts.push({
+  const records: AskedRecord[] = [];
+  const recordStarts = (starts: { id: string; slot: number }[]) =>
+    new Promise<{ id: string; stopRequested: boolean }[]>((resolve) => {
+      const ids = starts.map((start) => start.id);
+      records.push({
         ids,
-        slots,
-        answer: (startedIds = ids) => (
-          resolve({
-            started: ids.flatMap((id, index) => (startedIds.includes(id) ? [claimed(id, slots[index])] : [])),
-            handedBack: [],
-          }),
+        slots: starts.map((start) => start.slot),
+        answer: (recordedIds = ids, stopped = []) => (
+          resolve(recordedIds.map((id) => ({ id, stopRequested: stopped.includes(id) }))),
           settle()
         ),
-      }),
-    );
+      });
+    });
+  /** The ids of each call that took tasks out of the buffer without starting them. */
   const released: string[][] = [];
-  const releaseBuffered = (ids: string[]) => (released.push(ids), Promise.resolve(ids));
+  const leaveBuffer = (ids: string[]) => (released.push(ids), Promise.resolve([]));
   const ends = new Map<string, () => void>();
   const signals = new Map<string, AbortSignal>();
   const handler: TaskHandler = {
@@ -123,24 +127,25 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
   const notifications = new EventEmitter();
   const supervisor = new WorkerSupervisor(
     config,
-    {
-      renewLeases,
-      startBuffered,
-      releaseBuffered,
-      saveProgress: () => Promise.resolve(true),
-    } as unknown as TaskRepository,
+    { renewLeases, recordStarts, leaveBuffer, saveProgress: () => Promise.resolve(true) } as unknown as TaskRepository,
     notifications as unknown as TaskNotificationsService,
     { types: ['gate'], of: () => handler } as unknown as TaskRunners,
     outcomes as unknown as TaskOutcomeWriter,
-    { claimDuration: { startTimer: () => () => 0 }, running: { set: () => undefined } } as unknown as TaskMetrics,
+    {
+      claimDuration: { startTimer: () => () => 0 },
+      running: { set: () => undefined },
+      finished: { inc: () => undefined },
+    } as unknown as TaskMetrics,
     claimer as unknown as TaskClaimer,
     { beat: () => Promise.resolve(), leave: () => Promise.resolve() } as unknown as WorkerPresence,
   );
   return {
     supervisor,
     claims,
-    starts,
+    records,
     released,
+    /** The task ids whose outcome write was asked for. */
+    outcomeWrites: () => [...writes.keys()],
     notifications,
     renewLeases,
     /** The AbortSignal of task `id`'s handler. */
@@ -249,57 +254,91 @@ describe('WorkerSupervisor', () => {
     expect(stopped).toBe(true);
   });
   describe('with a claim buffer (WORKER_PREFETCH)', () => {
-    it('claims nothing ahead until tasks start, then about what started, and starts buffered tasks in freed slots without a claim', async () => {
-      const { supervisor, claims, starts, end } = supervisorWith({ concurrency: 2, prefetch: 10 });
+    /** A replica with one slot busy with `b` and `ids` in its buffer (after `a` set the pace). */
+    async function withBuffered(ids: string[]) {
+      const harness = supervisorWith({ concurrency: 1, prefetch: 10 });
+      harness.supervisor.onApplicationBootstrap();
+      await harness.claims[0].answer([claimed('a', 1)]);
+      await harness.end('a');
+      await harness.claims[1].answer(
+        [claimed('b', 1)],
+        ids.map((id) => buffered(id)),
+      );
+      return harness;
+    }
+
+    it('claims nothing ahead until tasks start, then about as many as started lately', async () => {
+      const { supervisor, claims, end } = supervisorWith({ concurrency: 2, prefetch: 10 });
       supervisor.onApplicationBootstrap();
       expect(claims[0]).toMatchObject({ freeSlots: [1, 2], ahead: 0 });
       await claims[0].answer([claimed('a', 1), claimed('b', 2)]);
-      // Two started: the next claim (a wake, a poll, a freed slot) asks for two more ahead.
       await end('a');
       expect(claims[1]).toMatchObject({ freeSlots: [1], ahead: 2 });
-      await claims[1].answer([claimed('c', 1)], [buffered('d'), buffered('e', 5)]);
-      // b's slot frees: the buffer's best (e, priority 5) starts there through a start, not a claim.
-      await end('b');
-      expect(starts.map(({ ids, slots }) => [ids, slots])).toEqual([[['e'], [2]]]);
-      // The buffer fell to half of what started lately (3): a claim tops it up, for no slot of its own.
-      expect(claims.slice(2)).toMatchObject([{ freeSlots: [], ahead: 2 }]);
-      await starts[0].answer();
-      expect(supervisor.runningCount).toBe(2);
     });
 
-    it('never runs a buffered task the database did not start (stopped while it waited)', async () => {
-      const { supervisor, claims, starts, end, signalOf } = supervisorWith({ concurrency: 1, prefetch: 10 });
-      supervisor.onApplicationBootstrap();
-      await claims[0].answer([claimed('a', 1)]);
-      await end('a');
-      await claims[1].answer([claimed('b', 1)], [buffered('c'), buffered('d')]);
+    it('starts the best buffered task in a freed slot at once, and records its start without a claim', async () => {
+      const { supervisor, claims, records, end, signalOf } = await withBuffered(['c', 'd']);
       await end('b');
-      expect(starts[0].ids).toEqual(['c']);
-      await starts[0].answer([]); // c was cancelled by its DELETE meanwhile
+      expect(signalOf('c').aborted).toBe(false); // running already, its start not yet written
+      expect(supervisor.runningCount).toBe(1);
+      expect(records.map(({ ids, slots }) => [ids, slots])).toEqual([[['c'], [1]]]);
+      expect(claims.slice(2).every((claim) => claim.freeSlots.length === 0)).toBe(true);
+    });
+
+    it('writes the outcome of a buffered task only once its start is recorded', async () => {
+      const { records, end, outcomeWrites } = await withBuffered(['c']);
+      await end('b');
+      await end('c');
+      expect(outcomeWrites()).not.toContain('c');
+      await records[0].answer();
+      expect(outcomeWrites()).toContain('c');
+    });
+
+    it('aborts a started buffered task that was no longer ours, and writes no outcome for it', async () => {
+      const { records, end, signalOf, outcomeWrites } = await withBuffered(['c']);
+      await end('b');
+      await records[0].answer([]);
+      expect((signalOf('c').reason as TaskAbortReason).kind).toBe('lease-lost');
+      expect(outcomeWrites()).not.toContain('c');
+    });
+
+    it('aborts a started buffered task whose stop it missed, as soon as its start is recorded', async () => {
+      const { records, end, signalOf } = await withBuffered(['c']);
+      await end('b');
+      await records[0].answer(['c'], ['c']);
+      expect((signalOf('c').reason as TaskAbortReason).kind).toBe('stop');
+    });
+
+    it('cancels a buffered task on its stop, never running it', async () => {
+      const { notifications, released, end, signalOf } = await withBuffered(['c', 'd']);
+      notifications.emit('stop', 'c');
+      expect(released).toEqual([['c']]);
+      await end('b');
       expect(signalOf('c')).toBeUndefined();
-      // The slot stays free, so the next buffered task is started in it.
-      expect(starts[1]).toMatchObject({ ids: ['d'], slots: [1] });
-      await starts[1].answer();
       expect(signalOf('d').aborted).toBe(false);
     });
 
+    it('hands a buffered task back instead of starting it when its queue is paused now', async () => {
+      const harness = supervisorWith({ concurrency: 1, prefetch: 10 });
+      harness.supervisor.onApplicationBootstrap();
+      await harness.claims[0].answer([claimed('a', 1)]);
+      await harness.end('a');
+      await harness.claims[1].answer([claimed('b', 1)], [{ ...buffered('c'), queue: 'paused' }, buffered('d')]);
+      await harness.end('b');
+      expect(harness.released).toEqual([['c']]);
+      expect(harness.signalOf('c')).toBeUndefined();
+      expect(harness.signalOf('d').aborted).toBe(false);
+    });
+
     it('hands the buffer back at once at shutdown, before waiting for running tasks', async () => {
-      const { supervisor, claims, released, end } = supervisorWith({ concurrency: 1, prefetch: 10 });
-      supervisor.onApplicationBootstrap();
-      await claims[0].answer([claimed('a', 1)]);
-      await end('a');
-      await claims[1].answer([claimed('b', 1)], [buffered('c'), buffered('d')]);
+      const { supervisor, released } = await withBuffered(['c', 'd']);
       void supervisor.beforeApplicationShutdown();
       await settle();
       expect(released).toEqual([['c', 'd']]);
     });
 
     it('hands back tasks that waited a whole heartbeat in the buffer behind busy slots', async () => {
-      const { supervisor, claims, released, end } = supervisorWith({ concurrency: 1, prefetch: 10 });
-      supervisor.onApplicationBootstrap();
-      await claims[0].answer([claimed('a', 1)]);
-      await end('a');
-      await claims[1].answer([claimed('b', 1)], [buffered('c')]);
+      const { released } = await withBuffered(['c']);
       await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);
       expect(released).toEqual([]); // buffered less than a beat ago at the first beat
       await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);

@@ -10,7 +10,7 @@ import type { ClaimedTask } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import type { ClaimRound } from './attempt-trace.js';
 import { ClaimBuffer } from './claim-buffer.js';
-import type { BufferedTask } from './claim-buffer.js';
+import { StartRecorder } from './start-recorder.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
 import { TaskClaimer } from './task-claimer.js';
@@ -24,6 +24,14 @@ import { WorkerPresence } from './worker-presence.js';
  * commits right after the claim, on another connection.
  */
 const EARLY_STOP_MEMORY_MS = 10_000;
+
+/**
+ * How many attempts beyond its slots a replica holds at most: those whose handler ended and whose start or
+ * outcome is still being written. Writes are group-committed, so a few hundred short tasks in flight keep
+ * the database busy with large batches (a drain at 10 slots: 4,500 jobs/s with 40 in flight, 5,800 with
+ * 320); without a bound they would queue in memory faster than they are written.
+ */
+const UNWRITTEN_BEYOND_SLOTS = 300;
 
 /**
  * Runs tasks in WORKER_CONCURRENCY slots. It claims tasks for its free slots — on a timer
@@ -52,11 +60,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private claimRound: Promise<void> | undefined;
   private claimAgain = false;
   private readonly buffer: ClaimBuffer;
-  /** The start of buffered tasks in flight, if any; `startAgain`: slots freed meanwhile. */
-  private starting: Promise<void> | undefined;
-  private startAgain = false;
+  private readonly starts: StartRecorder;
   private fillScheduled = false;
-  /** Slots promised to a claim or a start in flight: not free, although nothing runs in them yet. */
+  /** Slots promised to a claim in flight: not free, although nothing runs in them yet. */
   private readonly promised = new Set<number>();
   private started = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -79,6 +85,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly presence: WorkerPresence,
   ) {
     this.buffer = new ClaimBuffer(config.workerPrefetch);
+    this.starts = new StartRecorder(tasks, config.replicaId, config.leaseMs);
   }
 
   /** How many handlers run here now. */
@@ -93,13 +100,17 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     }
     this.notifications.on('wake', this.onWake);
     this.notifications.on('stop', this.onStop);
-    this.pollTimer = setInterval(this.onWake, this.config.pollIntervalMs);
+    this.pollTimer = setInterval(() => {
+      // Claims re-read the queues' settings; a full buffer makes none, and its tasks must see a pause too.
+      if (this.buffer.size > 0) void this.claimer.refreshSettings().catch(() => undefined);
+      this.onWake();
+    }, this.config.pollIntervalMs);
     const heartbeatMs = Math.max(100, Math.floor(this.config.leaseMs / 3));
     // One timer beats for the leases of the tasks held here, for the buffer (a task buffered a whole beat
     // ago waits behind long tasks: another replica may have room) and for this replica's row in GET /workers.
     this.heartbeatTimer = setInterval(() => {
       void this.renewLeases();
-      void this.handBack(this.buffer.takeOlderThan(heartbeatMs), 'waited a whole heartbeat in the buffer');
+      void this.leaveBuffer(this.buffer.takeOlderThan(heartbeatMs), 'it waited a whole heartbeat in the buffer');
       void this.presence.beat();
     }, heartbeatMs);
     this.started = true;
@@ -119,8 +130,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.notifications.off('wake', this.onWake);
     clearInterval(this.pollTimer);
     clearTimeout(this.rateWindow.timer);
-    await Promise.all([this.claimRound, this.starting]);
-    await this.handBack(this.buffer.takeAll(), 'replica is shutting down');
+    await this.claimRound;
+    await this.leaveBuffer(this.buffer.takeAll(), 'the replica is shutting down');
     if (this.running.size > 0) {
       this.logger.log(
         `shutting down: waiting up to ${this.config.shutdownGraceMs} ms for ${this.running.size} task(s)`,
@@ -129,6 +140,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       for (const { attempt } of this.running.values()) this.abort(attempt, 'shutdown', 'replica is shutting down');
       await this.allFinished();
     }
+    await this.starts.settled();
     this.notifications.off('stop', this.onStop);
     clearInterval(this.heartbeatTimer);
     await this.presence.leave();
@@ -146,7 +158,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     return Promise.all([...this.running.values()].map(({ finished }) => finished));
   }
 
+  /**
+   * The free slots: those without a running handler or a claim in flight. None while the replica holds
+   * UNWRITTEN_BEYOND_SLOTS attempts beyond its slots: short handlers then wait for the database instead of
+   * piling up writes it cannot keep up with (and starts whose buffer's lease runs out meanwhile).
+   */
   private freeSlots(): number[] {
+    if (this.running.size >= this.config.workerConcurrency + UNWRITTEN_BEYOND_SLOTS) return [];
     const busy = new Set(
       [...this.running.values()].filter((entry) => !entry.handlerDone).map(({ attempt }) => attempt.slot),
     );
@@ -179,67 +197,71 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * Starts buffered tasks in free slots, one statement at a time: slots that free up while one is in
-   * flight are served by the next, which so starts them together.
+   * Starts buffered tasks in free slots at once, without waiting for the database: StartRecorder records
+   * the starts, many per statement, while the handlers run. A task whose queue was paused or limited since
+   * it was buffered goes back to the queue instead.
    */
   private startFromBuffer(): void {
-    if (this.starting) {
-      this.startAgain = true;
-      return;
-    }
     const free = this.freeSlots();
-    const count = Math.min(free.length, this.buffer.size);
-    if (this.stopping || count === 0) return;
-    const slots = free.slice(0, count);
-    const tasks = this.buffer.take(count);
-    for (const slot of slots) this.promised.add(slot);
-    this.starting = outsideAnyRequest(() => this.startBuffered(tasks, slots)).finally(() => {
-      this.starting = undefined;
-      if (this.startAgain) {
-        this.startAgain = false;
-        void this.fillSlots();
+    if (this.stopping || free.length === 0 || this.buffer.size === 0) return;
+    const handBack: string[] = [];
+    let started = 0;
+    while (started < free.length && this.buffer.size > 0) {
+      const [{ task }] = this.buffer.take(1);
+      if (!this.claimer.mayStartBuffered(task.queue)) {
+        handBack.push(task.id);
+        continue;
       }
-    });
-  }
-
-  private async startBuffered(tasks: BufferedTask[], slots: number[]): Promise<void> {
-    const startedAt = new Date();
-    let outcome: { started: ClaimedTask[]; handedBack: ClaimedTask[] };
-    try {
-      outcome = await this.tasks.startBuffered(
-        tasks.map((task) => task.id),
-        slots,
-        this.config.replicaId,
-        this.config.leaseMs,
-      );
-    } catch (error) {
-      // Perhaps written, perhaps not: started again later, the statement tells (a task it did start is
-      // held by nobody here, and lease recovery takes it back within LEASE_MS).
-      this.buffer.putBack(tasks);
-      this.logger.warn(`could not start buffered tasks, retrying at the next poll: ${(error as Error).message}`);
-      return;
-    } finally {
-      for (const slot of slots) this.promised.delete(slot);
+      this.startBuffered(task, free[started++]);
     }
-    const { started, handedBack } = outcome;
-    const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: started.length };
-    this.buffer.started(started.length);
-    for (const task of started) this.start(new RunningAttempt(task, round));
-    if (handedBack.length > 0)
-      this.logger.log(`handed back ${handedBack.length} buffered task(s): queue paused or limited`);
-    // Tasks neither started nor handed back were stopped (cancelled without running) or are no longer ours.
-    if (started.length < slots.length) this.startAgain = true;
+    this.buffer.started(started);
+    void this.leaveBuffer(handBack, 'its queue is paused or limited now');
   }
 
-  /** Hands buffered tasks back to the queue (announced: other replicas claim them at once). */
-  private async handBack(ids: string[], why: string): Promise<void> {
+  /** Runs buffered `task` in `slot` now, as its claim into that slot would have, and has its start recorded. */
+  private startBuffered(task: ClaimedTask, slot: number): void {
+    const now = new Date();
+    const attempt = new RunningAttempt(
+      {
+        ...task,
+        status: 'running',
+        attempt: task.attempt + 1,
+        workerId: `${this.config.replicaId}/${slot}`,
+        startedAt: now,
+        progress: null,
+      },
+      { startedAt: now, endedAt: now, claimed: 1 },
+    );
+    const recording = this.starts.record({ id: task.id, slot, startedAt: attempt.startedAt });
+    attempt.recordedBy(recording.then(({ recorded }) => recorded));
+    void recording.then(({ recorded, stopRequested }) => {
+      if (!recorded) this.abort(attempt, 'lease-lost', "no longer in this replica's buffer");
+      else if (stopRequested) this.abort(attempt, 'stop', 'stopped on request');
+    });
+    this.start(attempt);
+  }
+
+  /**
+   * Takes tasks out of the buffer without starting them: back to the queue (announced: other replicas
+   * claim them at once), or cancelled if a stop was asked for them.
+   */
+  private async leaveBuffer(ids: string[], why: string): Promise<void> {
     if (ids.length === 0) return;
     try {
-      const released = await this.tasks.releaseBuffered(ids, this.config.replicaId);
-      this.logger.log(`handed back ${released.length} buffered task(s): ${why}`);
+      const left = await this.tasks.leaveBuffer(ids, this.config.replicaId);
+      for (const task of left) {
+        withRequestId(task.requestId, () =>
+          this.logger.log(
+            task.status === 'cancelled'
+              ? `task ${task.id} (${task.type}) cancelled in the buffer before it started: stopped on request`
+              : `task ${task.id} (${task.type}) handed back to the queue from the buffer: ${why}`,
+          ),
+        );
+        if (task.status === 'cancelled') this.metrics.finished.inc({ type: task.type, status: task.status });
+      }
     } catch (error) {
       this.logger.warn(
-        `could not hand back ${ids.length} buffered task(s) (${why}); they return after LEASE_MS: ${(error as Error).message}`,
+        `could not take ${ids.length} task(s) out of the buffer (${why}); they return after LEASE_MS: ${(error as Error).message}`,
       );
     }
   }
@@ -287,7 +309,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: started.length };
         this.buffer.started(started.length);
         for (const task of started) this.start(new RunningAttempt(task, round));
-        this.buffer.add(buffered);
+        // A stop whose notification overtook this claim's answer: cancelled without starting.
+        const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));
+        this.buffer.add(buffered.filter((task) => !stoppedEarly.includes(task)));
+        void this.leaveBuffer(
+          stoppedEarly.map((task) => task.id),
+          'stopped on request',
+        );
         // Slots that freed up during the claim take from what it buffered.
         if (buffered.length > 0) this.startFromBuffer();
       } while (this.claimAgain);
@@ -337,12 +365,15 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         runAttempt(attempt, handler, {
           cancelGraceMs: this.config.cancelGraceMs,
           logger: this.logger,
-          saveProgress: (progress) => this.tasks.saveProgress(attempt.held, progress),
+          // Written once its start is: before that, the row does not show this attempt.
+          saveProgress: async (progress) => (await attempt.recorded) && this.tasks.saveProgress(attempt.held, progress),
         }),
       )
-      .then((outcome) => {
+      .then(async (outcome) => {
         handlerEnded();
         this.fillSlotsSoon();
+        // An attempt whose start was not recorded is not ours (it was aborted as such): nothing to write.
+        if (!(await attempt.recorded)) return undefined;
         return attempt.trace.writeOutcome(attempt.abortKind === 'shutdown', () =>
           this.outcomes.write(attempt, outcome),
         );
@@ -350,6 +381,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       .finally(() => {
         handlerEnded();
         if (this.running.get(task.id) === entry) this.running.delete(task.id);
+        // Its writes are done: a replica held back by UNWRITTEN_BEYOND_SLOTS may fill its slots again.
+        if (!this.stopping) this.fillSlotsSoon();
       });
     this.running.set(task.id, entry);
     this.metrics.running.set(++this.handlersRunning);
@@ -360,6 +393,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private stop(taskId: string): void {
     const entry = this.running.get(taskId);
     if (entry) return this.abort(entry.attempt, 'stop', 'stopped on request');
+    // Not started yet: it never will be, and ends cancelled without running.
+    if (this.buffer.remove(taskId)) return void this.leaveBuffer([taskId], 'stopped on request');
     const now = Date.now();
     for (const [id, at] of this.earlyStops) if (now - at > EARLY_STOP_MEMORY_MS) this.earlyStops.delete(id);
     this.earlyStops.set(taskId, now);
@@ -376,7 +411,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    * whose NOTIFY was missed still arrives within LEASE_MS / 3.
    */
   private async renewLeases(): Promise<void> {
-    const attempts = [...this.running.values()].map(({ attempt }) => attempt);
+    // Those started from the buffer whose start is not written yet are held by the buffer's lease.
+    const attempts = [...this.running.values()].map(({ attempt }) => attempt).filter((attempt) => attempt.isRecorded);
     if (attempts.length === 0) return;
     try {
       const renewed = await this.tasks.renewLeases(

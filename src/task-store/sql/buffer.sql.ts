@@ -1,83 +1,78 @@
 // A replica's claim buffer: tasks claimed ahead of its free slots, still `queued`, held by `buffered_by`
-// until `lease_expires_at` (docs/design.md, "Claiming ahead"). Starting them, handing them back, and
-// taking back the buffers of replicas that died.
-import { QUEUES_NOT_ON_THE_FAST_PATH } from './claim.sql.js';
-import {
-  REQUEST_ID_COLUMN,
-  RETURN_AND_ANNOUNCE,
-  TASK_COLUMNS,
-  TRACED_TASK_COLUMNS,
-  commitWithoutFlushWhen,
-} from './shared.sql.js';
+// until `lease_expires_at` (docs/design.md, "Claiming ahead"). Recording their starts, cancelling them,
+// handing them back, and taking back the buffers of replicas that died.
+import { REQUEST_ID_COLUMN, RETURN_AND_ANNOUNCE, TASK_COLUMNS, commitWithoutFlushWhen } from './shared.sql.js';
+
+/** The error of a buffered task stopped before it started (as REQUEST_STOP writes for a queued one). */
+const STOPPED_BEFORE_START = `'{"message": "stopped on request before it started"}'::jsonb`;
 
 /**
- * The row \`t\` is in the buffer of replica $3 (START_BUFFERED's fence). Written so that tasks_buffered cannot
- * serve it: from statistics that saw no buffered row, the planner took that index for one row and walked
- * every buffered task of every replica for each started one (2.8 ms a start of 10, 2,000 buffered).
+ * The row `t` is in the buffer of replica $2. Written so that tasks_buffered cannot serve it: from
+ * statistics that saw no buffered row, the planner took that index for one row and walked every buffered
+ * task of every replica for each one asked for (2.8 ms a statement of 10, 2,000 buffered).
  */
-const IS_IN_THIS_BUFFER = `COALESCE(t.buffered_by, '') = $3`;
+const IN_BUFFER_OF_$2 = `t.status = 'queued' AND COALESCE(t.buffered_by, '') = $2`;
 
 /**
- * Start buffered tasks in the slots given, as a claim starts them (attempt + 1, worker_id `<replica>/<slot>`,
- * started_at now, the lease). Only a task still `queued` and still in this replica's buffer starts: one
- * stopped meanwhile is `cancelled` (its DELETE cancelled it like any queued task), one whose buffer
- * expired is no longer ours; either is left alone, so a handler never runs a task the database does not
- * show running. A task whose queue was paused or given a limit since it was buffered goes back to the
- * queue instead (`changed`, announced so idle replicas look), where the claim of its queue decides.
- * The conditions sit in each UPDATE's own WHERE, so a row a concurrent stop changed is re-checked after
- * its lock. Returns the started tasks (status `running`) and the handed-back ones (status `queued`).
- * Committed without waiting for the WAL flush: a start lost in a crash leaves the task in the buffer of
- * its replica, which lease recovery empties (docs/design.md, "Claiming ahead").
- * $1 task ids, $2 their slots, $3 replica id, $4 lease in ms.
+ * Record that buffered tasks started, in the slots given: as a claim starts a task (attempt + 1, worker_id
+ * `<replica>/<slot>`, the lease), with started_at the moment its handler started, `$4` ms before this
+ * statement on the database's clock (so a replica's clock does not matter). The handlers already run:
+ * a replica starts a buffered task at once and records it here, many per statement. Only a task still in
+ * this replica's buffer is written; one missing from the result is no longer ours (its buffer expired and
+ * lease recovery took it back), and its holder aborts it. A stop asked meanwhile is returned, for a holder
+ * that missed its notification. Committed without waiting for the WAL flush: lost in a crash, the task is
+ * back in its replica's buffer, which lease recovery empties (docs/design.md, "Claiming ahead").
+ * $1 task ids, $2 replica id, $3 their slots, $4 ms since each handler started, $5 lease in ms.
  */
-export const START_BUFFERED = `
+export const RECORD_STARTS = `
   WITH ${commitWithoutFlushWhen('true')},
   input AS (
-    SELECT i.* FROM unnest($1::bigint[], $2::int[]) AS i(id, slot) CROSS JOIN commit_without_flush
-  ), held AS (
-    SELECT input.id, input.slot, t.queue <> ALL (${QUEUES_NOT_ON_THE_FAST_PATH}) AS may_start
-    FROM input JOIN tasks AS t ON t.id = input.id
-  ), started AS (
-    UPDATE tasks AS t
-    SET status = 'running',
-        attempt = t.attempt + 1,
-        worker_id = $3 || '/' || held.slot,
-        buffered_by = NULL,
-        started_at = statement_timestamp(),
-        progress = NULL,
-        lease_expires_at = statement_timestamp() + $4 * interval '1 millisecond'
-    FROM held
-    WHERE t.id = held.id AND held.may_start AND t.status = 'queued' AND ${IS_IN_THIS_BUFFER}
-    RETURNING ${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
-  ), changed AS (
-    UPDATE tasks AS t
-    SET buffered_by = NULL, lease_expires_at = NULL
-    FROM held
-    WHERE t.id = held.id AND NOT held.may_start AND t.status = 'queued' AND ${IS_IN_THIS_BUFFER}
-    RETURNING ${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
+    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[]) AS i(id, slot, started_ms_ago)
+    CROSS JOIN commit_without_flush
   )
-  ${RETURN_AND_ANNOUNCE}
-  UNION ALL SELECT * FROM started`;
+  UPDATE tasks AS t
+  SET status = 'running',
+      attempt = t.attempt + 1,
+      worker_id = $2 || '/' || input.slot,
+      buffered_by = NULL,
+      started_at = statement_timestamp() - input.started_ms_ago * interval '1 millisecond',
+      progress = NULL,
+      lease_expires_at = statement_timestamp() + $5 * interval '1 millisecond'
+  FROM input
+  WHERE t.id = input.id AND ${IN_BUFFER_OF_$2}
+  RETURNING t.id, t.cancel_requested_at IS NOT NULL AS "stopRequested"`;
 
 /**
- * Hand buffered tasks back to the queue: at shutdown, and those that waited in the buffer for a whole
- * heartbeat (its slots are busy with long tasks; another replica may have room). Announced `queued`, so
- * idle replicas claim them at once. $1 task ids, $2 replica id.
+ * Where a buffered task goes when it leaves a buffer without starting: back to the queue, or `cancelled`
+ * when a stop was asked for it (REQUEST_STOP leaves that to its holder).
  */
-export const RELEASE_BUFFERED = `
+const LEAVE_BUFFER = `
+    status = CASE WHEN t.cancel_requested_at IS NULL THEN 'queued' ELSE 'cancelled' END,
+    error = CASE WHEN t.cancel_requested_at IS NULL THEN t.error ELSE ${STOPPED_BEFORE_START} END,
+    finished_at = CASE WHEN t.cancel_requested_at IS NULL THEN NULL ELSE now() END,
+    buffered_by = NULL,
+    lease_expires_at = NULL`;
+
+/**
+ * Take buffered tasks out of this replica's buffer without starting them: a stopped one ends `cancelled`
+ * (it never ran), the others go back to the queue (at shutdown, after waiting a whole heartbeat, or when
+ * their queue was paused or limited meanwhile). Announced, so a waiting DELETE ends and idle replicas
+ * claim. $1 task ids, $2 replica id.
+ */
+export const LEAVE_BUFFERED = `
   WITH changed AS (
     UPDATE tasks AS t
-    SET buffered_by = NULL, lease_expires_at = NULL
-    WHERE t.id = ANY($1::bigint[]) AND t.status = 'queued' AND t.buffered_by = $2
-    RETURNING ${TASK_COLUMNS}
+    SET ${LEAVE_BUFFER}
+    WHERE t.id = ANY($1::bigint[]) AND ${IN_BUFFER_OF_$2}
+    RETURNING ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
   )
   ${RETURN_AND_ANNOUNCE}`;
 
 /**
  * Take back the buffered tasks of replicas that stopped (killed, frozen, cut off): past the buffer's
- * deadline they are claimable again, announced `queued`. Nothing of them ran, so their attempt does not
- * count. Safe on every replica at once: SKIP LOCKED lets each take different rows. If the old holder
- * wakes up, its START_BUFFERED finds them no longer in its buffer. $1 how many at most.
+ * deadline they are claimable again (or `cancelled`, if a stop was asked), announced. Nothing of them ran,
+ * so no attempt is counted. Safe on every replica at once: SKIP LOCKED lets each take different rows. If
+ * the old holder wakes up, RECORD_STARTS finds them no longer in its buffer. $1 how many at most.
  */
 export const RESCUE_EXPIRED_BUFFERS = `
   WITH expired AS (
@@ -88,7 +83,7 @@ export const RESCUE_EXPIRED_BUFFERS = `
     FOR UPDATE SKIP LOCKED
   ), changed AS (
     UPDATE tasks AS t
-    SET buffered_by = NULL, lease_expires_at = NULL
+    SET ${LEAVE_BUFFER}
     FROM expired
     WHERE t.id = expired.id
     RETURNING ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
