@@ -4,6 +4,8 @@ import type { Task } from '../src/task-store/task.js';
 import type { StoredTask } from '../src/task-store/task.repository.js';
 import { TaskManagerService } from '../src/tasks/task-manager.service.js';
 import { TaskSystem } from '../src/tasks/task-system.js';
+import type { TaskSubmission } from '../src/tasks/task-system.js';
+import type { CreateTaskDto } from '../src/tasks/dto/create-task.dto.js';
 import { startInMemoryTracing } from './support/in-memory-tracing.js';
 import type { InMemoryTracing } from './support/in-memory-tracing.js';
 import { createTestDatabase } from './support/test-database.js';
@@ -11,7 +13,8 @@ import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
 import type { TestApp } from './support/test-app.js';
 
-const sleep = (extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+/** A sleep task to submit (it stays queued: no worker runs here), with `extra` fields. */
+const sleep = (extra: Omit<TaskSubmission, 'type' | 'runAt'> = {}): TaskSubmission & CreateTaskDto => ({
   type: 'sleep',
   payload: { ms: 1 },
   ...extra,
