@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { NewTask, Task } from '../task-store/task.js';
+import type { StoredTask } from '../task-store/task.repository.js';
+import { TaskRefusedError } from '../errors/task.errors.js';
 
 /**
  * The fields of a resubmission that differ from the task already holding its idempotency key. A
@@ -24,4 +26,19 @@ export function differingFields(submitted: NewTask, existing: Task): string[] {
 /** A value as it comes back from jsonb (what JSON keeps of it); key order does not matter to the comparison. */
 function normaliseJson(value: unknown): unknown {
   return JSON.parse(JSON.stringify(value ?? null)) as unknown;
+}
+
+/**
+ * The refusal (409, naming the key, carrying the holder) of a submission whose key is held by a task it
+ * does not describe; undefined when it was stored, or when the holder describes it (the holder is its answer).
+ */
+export function reusedKeyRefusal(submitted: NewTask, { task, created }: StoredTask): TaskRefusedError | undefined {
+  if (created) return undefined;
+  const differing = differingFields(submitted, task);
+  if (differing.length === 0) return undefined;
+  return new TaskRefusedError(
+    'IDEMPOTENCY_KEY_REUSED',
+    `idempotency key "${task.key}" is already used by task ${task.id} with a different ${differing.join(', ')}`,
+    task,
+  );
 }

@@ -17,7 +17,8 @@ import { TaskTypeRegistry } from '../task-types/task-type.registry.js';
 import { TaskInputChecker } from '../task-types/task-input.checker.js';
 import type { CreateTaskDto } from './dto/create-task.dto.js';
 import type { ListTasksQuery } from './dto/list-tasks.query.js';
-import { differingFields } from './idempotency.js';
+import { reusedKeyRefusal } from './idempotency.js';
+import { GroupCommit } from '../database/group-commit.js';
 import { TaskRefusedError } from '../errors/task.errors.js';
 import { traceSubmission } from '../tracing/submission-tracing.js';
 import { traceStop } from '../tracing/stop-tracing.js';
@@ -26,6 +27,12 @@ export const DEFAULT_PAGE_SIZE = 50;
 export const DEFAULT_STOP_WAIT_MS = 5000;
 /** The longest one request may wait for a task to end (`?wait=`): a client cannot hold a connection longer. */
 export const MAX_WAIT_MS = 60_000;
+/**
+ * Single submissions per group write at most. A busy replica's groups are as large as the requests it
+ * serves at once (tens); the bound keeps an in-process flood (thousands of submits not awaited one by one)
+ * from becoming one statement of hundreds of megabytes of payloads (each up to PAYLOAD_LIMIT_BYTES).
+ */
+const MAX_SUBMISSION_GROUP = 500;
 
 /**
  * While a request waits for a task to end (a DELETE, a `?wait=`), the task_events notification of its
@@ -44,6 +51,15 @@ export interface StopOutcome {
 @Injectable()
 export class TaskManagerService {
   private readonly logger = new Logger(TaskManagerService.name);
+
+  /**
+   * Single submissions outside a caller's transaction, written together: those that arrive while one
+   * write is in flight share the next INSERT and its commit (docs/design.md, "Group commit of submissions").
+   */
+  private readonly singleSubmissions = new GroupCommit<NewTask, StoredTask>(
+    (tasks) => this.insertEachOnItsOwnBehalf(tasks),
+    MAX_SUBMISSION_GROUP,
+  );
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -66,9 +82,12 @@ export class TaskManagerService {
   /**
    * Checks a submission against the registered types and limits, then stores it. With an idempotency key
    * already held by a task, that task is returned (`created` false) instead, if it describes the same task.
+   * In the caller's transaction `tx` when given; else together with the submissions arriving at the same time.
    */
   async submit(submission: CreateTaskDto, tx?: Transaction): Promise<StoredTask> {
-    const [stored] = await this.store([this.toNewTask(submission)], tx);
+    const [stored] = await this.store([this.toNewTask(submission)], async ([task]) =>
+      tx ? this.insert([task], tx) : [await this.singleSubmissions.add(task)],
+    );
     return stored;
   }
 
@@ -81,32 +100,58 @@ export class TaskManagerService {
         throw error instanceof TaskRefusedError ? error.forBatchItem(index) : error;
       }
     });
-    return this.store(tasks, tx);
+    return this.store(tasks, (traced) => this.insert(traced, tx));
   }
 
-  /**
-   * Stores the tasks in `tx` when given (the caller's transaction: they exist if and only if it commits),
-   * else on their own. With idempotency keys, the read of held keys and the insert share one transaction,
-   * and a key reused for another task refuses the whole submission before anything is stored.
-   */
-  private async store(tasks: NewTask[], tx?: Transaction): Promise<StoredTask[]> {
+  /** Stores the tasks through `insert`, in the span of their submission, whose trace they carry. */
+  private async store(tasks: NewTask[], insert: (traced: NewTask[]) => Promise<StoredTask[]>): Promise<StoredTask[]> {
     const stored = await traceSubmission(
       { queues: tasks.map((task) => task.queue), replicaId: this.config.replicaId },
-      (traceContext) => this.insert(traceContext ? tasks.map((task) => ({ ...task, traceContext })) : tasks, tx),
+      (traceContext) => insert(traceContext ? tasks.map((task) => ({ ...task, traceContext })) : tasks),
       (results) => results.flatMap(({ task, created }) => (created ? [task.id] : [])),
     );
     for (const { task, created } of stored) if (created) this.metrics.submitted.inc({ type: task.type });
     return stored;
   }
 
+  /**
+   * Stores the tasks in `tx` when given (the caller's transaction: they exist if and only if it commits),
+   * else on their own, all or none: a key reused for another task refuses the whole submission before
+   * anything is stored.
+   */
   private insert(tasks: NewTask[], tx?: Transaction): Promise<StoredTask[]> {
+    return this.insertOrFindHolders(tasks, tx, (stored) => refuseReusedKeys(tasks, stored));
+  }
+
+  /**
+   * Stores a group of single submissions, each on its own behalf: a key reused for another task refuses
+   * only the submission that reused it, and the others are stored and answered all the same.
+   */
+  private async insertEachOnItsOwnBehalf(tasks: NewTask[]): Promise<PromiseSettledResult<StoredTask>[]> {
+    const stored = await this.insertOrFindHolders(tasks, undefined, () => undefined);
+    return stored.map((one, index): PromiseSettledResult<StoredTask> => {
+      const refusal = reusedKeyRefusal(tasks[index], one);
+      return refusal ? { status: 'rejected', reason: refusal } : { status: 'fulfilled', value: one };
+    });
+  }
+
+  /**
+   * Inserts the tasks; a keyed one whose key is held comes back as its holder (`created` false). With
+   * keys, the read of held keys and the insert share one transaction (`tx`, or one of its own), which
+   * `check` may still refuse, by throwing, before it commits.
+   */
+  private insertOrFindHolders(
+    tasks: NewTask[],
+    tx: Transaction | undefined,
+    check: (stored: StoredTask[]) => void,
+  ): Promise<StoredTask[]> {
     if (tasks.every((task) => task.key === null)) {
       return this.tasks.insert(tasks, tx).then((inserted) => inserted.map((task) => ({ task, created: true })));
     }
     return this.db.within(tx, async (within) => {
-      const results = await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, within);
-      refuseReusedKeys(tasks, results);
-      return results;
+      const stored = await this.tasks.insertWithKeys(tasks, this.config.idempotencyWindowMs, within);
+      check(stored);
+      return stored;
     });
   }
 
@@ -252,15 +297,8 @@ export class TaskManagerService {
 
 /** Refuses (409, naming the key) a submission whose key is held by a task it does not describe. */
 function refuseReusedKeys(submitted: NewTask[], stored: StoredTask[]): void {
-  stored.forEach(({ task, created }, index) => {
-    if (created) return;
-    const differing = differingFields(submitted[index], task);
-    if (differing.length === 0) return;
-    const error = new TaskRefusedError(
-      'IDEMPOTENCY_KEY_REUSED',
-      `idempotency key "${task.key}" is already used by task ${task.id} with a different ${differing.join(', ')}`,
-      task,
-    );
-    throw submitted.length > 1 ? error.forBatchItem(index) : error;
+  stored.forEach((one, index) => {
+    const refusal = reusedKeyRefusal(submitted[index], one);
+    if (refusal) throw submitted.length > 1 ? refusal.forBatchItem(index) : refusal;
   });
 }
