@@ -367,27 +367,18 @@ async function runTaskSystemOnly(
   await attempt('scaling', async () => {
     const { scalingDrain } = await import('./workloads/scaling.js');
     const result: Record<string, number> = {};
-    // Tasks that wait 20 ms: processes of scalingSlots slots each, whose sum PostgreSQL should keep up with.
-    for (const replicas of options.scalingReplicas) {
-      result[`scaling-sleep20-${replicas}`] = await onFreshDatabase(`scale_sleep${replicas}`, (url) =>
-        scalingDrain(url, taskSystem.build, {
-          replicas,
-          jobs: options.scalingJobs,
-          concurrency: options.scalingSlots,
-          type: 'sleep20',
-        }),
-      );
-    }
-    // No-op tasks: what claiming side by side costs when the database, not the handlers, is the limit.
-    for (const replicas of options.noopScalingReplicas) {
-      result[`scaling-noop-${replicas}`] = await onFreshDatabase(`scale_noop${replicas}`, (url) =>
-        scalingDrain(url, taskSystem.build, {
-          replicas,
-          jobs: options.noopScalingJobs,
-          concurrency: options.slots,
-          type: 'noop',
-        }),
-      );
+    const runs = [
+      // Tasks that wait 20 ms: processes of scalingSlots slots each, whose sum PostgreSQL should keep up with.
+      { type: 'sleep20', counts: options.scalingReplicas, jobs: options.scalingJobs, slots: options.scalingSlots },
+      // No-op tasks: what claiming side by side costs when the database, not the handlers, is the limit.
+      { type: 'noop', counts: options.noopScalingReplicas, jobs: options.noopScalingJobs, slots: options.slots },
+    ];
+    for (const { type, counts, jobs, slots } of runs) {
+      for (const replicas of counts) {
+        result[`scaling-${type}-${replicas}`] = await onFreshDatabase(`scale_${type}_${replicas}`, (url) =>
+          scalingDrain(url, taskSystem.build, { replicas, jobs, concurrency: slots, type }),
+        );
+      }
     }
     return result;
   });
