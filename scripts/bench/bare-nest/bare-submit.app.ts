@@ -44,6 +44,13 @@ export interface BareSubmitApp {
 /** Creates the table in `databaseUrl` (a clone of TaskSystem's migrated template) and starts the app. */
 export async function startBareSubmitApp(databaseUrl: string): Promise<BareSubmitApp> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: POOL_SIZE });
+  let closing = false;
+  // Without a listener, pg-pool's 'error' event (an idle client's connection ended) ends the bench process.
+  // pool.end() resolves before the server's backends have exited, so the DROP DATABASE … WITH (FORCE) that
+  // follows may terminate them, and their clients report it: expected then, and not worth a line.
+  pool.on('error', (error) => {
+    if (!closing) console.error(`bare Nest route, idle pool client: ${error.message}`);
+  });
   let app: INestApplication | undefined;
   try {
     await pool.query(CREATE_TABLE);
@@ -56,11 +63,13 @@ export async function startBareSubmitApp(databaseUrl: string): Promise<BareSubmi
     return {
       baseUrl: `http://127.0.0.1:${port}`,
       async close() {
+        closing = true;
         await started.close();
         await pool.end();
       },
     };
   } catch (error) {
+    closing = true;
     await app?.close();
     await pool.end();
     throw error;
