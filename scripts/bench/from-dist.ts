@@ -7,7 +7,12 @@
  * Why a loader: dist/ has no declaration files, so a static import of it would be untyped.
  * This file and its build (dist-bench/bench/) both sit two folders below the project root, so the same
  * relative path reaches dist/ from either; files in subfolders go through this one.
+ *
+ * `dist` names another build (the baseline of `--baseline`, another checkout's dist/): its modules are then
+ * typed as this checkout's src/, which holds as long as the two share the entry points the bench uses.
  */
-export function fromDist<Module>(file: string): Promise<Module> {
-  return import(new URL(`../../dist/${file}`, import.meta.url).href) as Promise<Module>;
+export const PROJECT_DIST = new URL('../../dist/', import.meta.url);
+
+export function fromDist<Module>(file: string, dist: URL = PROJECT_DIST): Promise<Module> {
+  return import(new URL(file, dist).href) as Promise<Module>;
 }

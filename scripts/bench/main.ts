@@ -8,8 +8,9 @@ import { findPgbench, pgbenchCeiling, PGBENCH_DESCRIPTION } from './pgbench.js';
 import { startBenchServer } from './postgres.js';
 import type { BenchServer } from './postgres.js';
 import { renderTables, medians, ratios, targetChecks, TASKSYSTEM } from './table.js';
-import type { Samples } from './table.js';
+import type { DrainConfig, Samples } from './table.js';
 import type { QueueClient, QueueSystem } from './systems/system.js';
+import type { TaskSystemQueue } from './systems/tasksystem.js';
 import { drain, enqueueBatch, enqueueOne, idleLatency } from './workloads/queue-workloads.js';
 
 /**
@@ -53,7 +54,12 @@ async function loadSystems(options: BenchOptions): Promise<QueueSystem[]> {
   for (const id of options.systems) {
     if (id === 'tasksystem') {
       const { taskSystem } = await load('TaskSystem (npm run build)', () => import('./systems/tasksystem.js'));
-      systems.push(taskSystem(options.concurrency));
+      systems.push(await taskSystem(options.slots));
+      if (options.baseline) {
+        const { baselineDist, loadTaskSystemBuild } = await import('./task-system-build.js');
+        const baseline = await loadTaskSystemBuild(baselineDist(options.baseline));
+        systems.push(await taskSystem(options.slots, { baseline }));
+      }
       if (options.workloads.includes('http-submit')) {
         await load('autocannon', () =>
           Promise.resolve(createRequire(import.meta.url).resolve('autocannon/autocannon.js')),
@@ -92,6 +98,8 @@ async function main(): Promise<void> {
 
   const samples: Samples = {};
   const errors: string[] = [];
+  /** Each system's set-up and job count at each drain concurrency, printed with its figures. */
+  const drainConfigs: Record<string, DrainConfig[]> = {};
   const record = (system: string, metrics: Record<string, number>): void => {
     const bySystem = (samples[system] ??= {});
     for (const [metric, value] of Object.entries(metrics)) (bySystem[metric] ??= []).push(value);
@@ -116,8 +124,13 @@ async function main(): Promise<void> {
       const order = systems.map((_, k) => systems[(k + round - 1) % systems.length]);
       log(`round ${round}/${options.rounds}: ${order.map((system) => system.id).join(', ')}`);
       for (const system of order) {
-        const attempt = async (workload: string, work: () => Promise<Record<string, number>>): Promise<void> => {
+        const attempt = async (
+          workload: string,
+          work: () => Promise<Record<string, number>>,
+          label = workload,
+        ): Promise<void> => {
           if (!wants(workload) || interrupted) return;
+          if (system.workloads && !system.workloads.includes(workload)) return;
           const began = performance.now();
           try {
             const metrics = await work();
@@ -125,33 +138,61 @@ async function main(): Promise<void> {
             const shown = Object.entries(metrics)
               .map(([metric, value]) => `${metric} ${value < 100 ? value.toFixed(2) : Math.round(value)}`)
               .join(', ');
-            log(`${system.id} ${workload}: ${shown} (${((performance.now() - began) / 1000).toFixed(1)} s)`);
+            log(`${system.id} ${label}: ${shown} (${((performance.now() - began) / 1000).toFixed(1)} s)`);
           } catch (error) {
-            const message = `${system.id} ${workload} round ${round}: ${(error as Error).stack ?? String(error)}`;
+            const message = `${system.id} ${label} round ${round}: ${(error as Error).stack ?? String(error)}`;
             errors.push(message);
             log(`FAILED ${message}`);
           }
         };
         /** A fresh database cloned from the system's template, a client on it, then both gone. */
-        const onFreshStore = (workload: string, run: (client: QueueClient) => Promise<Record<string, number>>) =>
-          attempt(workload, async () => {
-            const database = await server.createDatabase(`${system.id}_${workload}`, templates.get(system.id));
-            let client: QueueClient | undefined;
-            try {
-              client = await system.open(database.url, workload);
-              return await run(client);
-            } finally {
-              await client?.close();
-              await server.dropDatabase(database.name);
-            }
-          });
+        const onFreshStore = (
+          workload: string,
+          run: (client: QueueClient) => Promise<Record<string, number>>,
+          { configured = system, label = workload }: { configured?: QueueSystem; label?: string } = {},
+        ) =>
+          attempt(
+            workload,
+            async () => {
+              const database = await server.createDatabase(`${system.id}_${label}`, templates.get(system.id));
+              let client: QueueClient | undefined;
+              try {
+                client = await configured.open(database.url, workload);
+                return await run(client);
+              } finally {
+                await client?.close();
+                await server.dropDatabase(database.name);
+              }
+            },
+            label,
+          );
 
         if (pgbench) {
           await attempt('pgbench', async () => ({
             pgbench: await pgbenchCeiling(pgbench, server, options.pgbenchSeconds, options.pgbenchClients),
           }));
         }
-        await onFreshStore('drain', (client) => drain(client, options.drainJobs, options.batchSize));
+        if (system.concurrency) {
+          // The drain at each concurrency; the one at the system's reference set-up is the main table's too.
+          const { reference } = system.concurrency;
+          const configs: DrainConfig[] = [];
+          for (const concurrency of options.drainConcurrencies) {
+            const configured = system.concurrency.at(concurrency);
+            const jobs = configured.drainJobs?.(options.drainJobs) ?? options.drainJobs;
+            configs.push({ concurrency, config: configured.config, jobs });
+            await onFreshStore(
+              'drain',
+              async (client) => {
+                const { drain: rate } = await drain(client, jobs, options.batchSize);
+                return { [`drain@${concurrency}`]: rate, ...(concurrency === reference ? { drain: rate } : {}) };
+              },
+              { configured, label: `drain_at_${concurrency}` },
+            );
+          }
+          if (wants('drain')) drainConfigs[system.id] = configs;
+        } else {
+          await onFreshStore('drain', (client) => drain(client, options.drainJobs, options.batchSize));
+        }
         await onFreshStore('enqueue-one', (client) => enqueueOne(client, options.enqueueOneJobs));
         await onFreshStore('enqueue-batch', (client) =>
           enqueueBatch(client, options.enqueueBatchJobs, options.batchSize),
@@ -159,10 +200,19 @@ async function main(): Promise<void> {
         await onFreshStore('idle-latency', (client) =>
           idleLatency(client, { idleMs: options.idleMs, samples: options.latencySamples, gapMs: options.latencyGapMs }),
         );
-        if (system.id === TASKSYSTEM) {
+        if ('build' in system) {
           const thisRoundsDrain = (): number | undefined =>
-            samples[TASKSYSTEM]?.drain?.length === round ? samples[TASKSYSTEM].drain[round - 1] : undefined;
-          await runTaskSystemOnly(server, options, round, templates.get(TASKSYSTEM)!, system, thisRoundsDrain, attempt);
+            samples[system.id]?.drain?.length === round ? samples[system.id].drain[round - 1] : undefined;
+          const template = templates.get(system.id)!;
+          await runTaskSystemOnly(
+            server,
+            options,
+            round,
+            template,
+            system as TaskSystemQueue,
+            thisRoundsDrain,
+            attempt,
+          );
         }
       }
     }
@@ -177,6 +227,9 @@ async function main(): Promise<void> {
     errors,
     historyRows: options.historyRows,
     drainKeys: options.drainKeys,
+    drainConfigs,
+    slots: options.slots,
+    scalingSlots: options.scalingSlots,
   };
   const tables = renderTables(report);
   const targets = targetChecks(samples);
@@ -187,12 +240,12 @@ async function main(): Promise<void> {
     `machine before: ${machineBefore}`,
     `machine after:  ${machineAfter}`,
     `server: ${server.description}`,
-    `method: shared/BENCHMARKING.md; drain ${options.drainJobs.toLocaleString('en-US')} no-op jobs; enqueue ${options.enqueueOneJobs.toLocaleString('en-US')} one by one, ${options.enqueueBatchJobs.toLocaleString('en-US')} in batches of ${options.batchSize}; idle latency ${options.latencySamples} jobs ${options.latencyGapMs} ms apart after ${options.idleMs} ms idle; ${PGBENCH_DESCRIPTION}, ${options.pgbenchClients} clients, ${options.pgbenchSeconds} s; stop latency ${options.stopSamples} stops per case; POST /tasks: autocannon, ${options.httpConnections} connections, ${options.httpSeconds} s; scaling: ${options.scalingJobs.toLocaleString('en-US')} jobs, ${options.scalingReplicas.join('/')} processes × WORKER_CONCURRENCY ${options.concurrency}`,
+    `method: shared/BENCHMARKING.md; drain ${options.drainJobs.toLocaleString('en-US')} no-op jobs (pg-boss: fewer, see its configuration) at ${options.drainConcurrencies.join(', ')} at once; enqueue ${options.enqueueOneJobs.toLocaleString('en-US')} one by one, ${options.enqueueBatchJobs.toLocaleString('en-US')} in batches of ${options.batchSize}; idle latency ${options.latencySamples} jobs ${options.latencyGapMs} ms apart after ${options.idleMs} ms idle; ${PGBENCH_DESCRIPTION}, ${options.pgbenchClients} clients, ${options.pgbenchSeconds} s; stop latency ${options.stopSamples} stops per case; POST /tasks: autocannon, ${options.httpConnections} connections, ${options.httpSeconds} s, against TaskSystem and a bare Nest route (one INSERT per request); scaling: ${options.scalingJobs.toLocaleString('en-US')} tasks of 20 ms on ${options.scalingReplicas.join('/')} processes × WORKER_CONCURRENCY ${options.scalingSlots}, ${options.noopScalingJobs.toLocaleString('en-US')} no-op tasks on ${options.noopScalingReplicas.join('/')} processes × ${options.slots}; other workloads: TaskSystem WORKER_CONCURRENCY ${options.slots}`,
     '',
     tables,
   ];
   if (targets.length > 0) {
-    lines.push('', 'Issue 4 targets:');
+    lines.push('', 'Issue 16 targets (same run, ratios):');
     for (const { target, value, met } of targets) lines.push(`- [${met ? 'x' : ' '}] ${target}: ${value}`);
   }
   if (errors.length > 0)
@@ -215,7 +268,7 @@ async function main(): Promise<void> {
           machine: { before: machineBefore, after: machineAfter },
           server: server.description,
           options,
-          systems: systems.map(({ id, label, config }) => ({ id, label, config })),
+          systems: systems.map(({ id, label, config }) => ({ id, label, config, drain: drainConfigs[id] })),
           medians: med,
           ratios: ratios(med),
           targets,
@@ -233,7 +286,11 @@ async function main(): Promise<void> {
   process.exit(errors.length > 0 ? 1 : 0);
 }
 
-/** The workloads only TaskSystem has: stop latency, POST /tasks over HTTP, and drain with several processes. */
+/**
+ * The workloads only TaskSystem has: stop latency, POST /tasks over HTTP (with the bare Nest route's
+ * ceiling beside it), and drain with history, with concurrency keys, and with several processes. The
+ * baseline's `workloads` leave it only http-submit.
+ */
 let historyTemplate: string | undefined;
 
 async function runTaskSystemOnly(
@@ -241,12 +298,12 @@ async function runTaskSystemOnly(
   options: BenchOptions,
   round: number,
   template: string,
-  taskSystem: QueueSystem,
+  taskSystem: TaskSystemQueue,
   emptyDrain: () => number | undefined,
-  attempt: (workload: string, work: () => Promise<Record<string, number>>) => Promise<void>,
+  attempt: (workload: string, work: () => Promise<Record<string, number>>, label?: string) => Promise<void>,
 ): Promise<void> {
   const onFreshDatabase = async <T>(label: string, work: (url: string) => Promise<T>): Promise<T> => {
-    const database = await server.createDatabase(`${TASKSYSTEM}_${label}`, template);
+    const database = await server.createDatabase(`${taskSystem.id}_${label}`, template);
     try {
       return await work(database.url);
     } finally {
@@ -255,14 +312,23 @@ async function runTaskSystemOnly(
   };
   await attempt('stop-latency', async () => {
     const { stopLatency } = await import('./workloads/stop-latency.js');
-    return onFreshDatabase('stop', (url) => stopLatency(url, options.stopSamples, options.concurrency));
+    return onFreshDatabase('stop', (url) => stopLatency(url, options.stopSamples, options.slots));
   });
+  const load = { seconds: options.httpSeconds, connections: options.httpConnections };
   await attempt('http-submit', async () => {
     const { httpSubmit } = await import('./workloads/http-submit.js');
-    return onFreshDatabase('http', (url) =>
-      httpSubmit(url, { seconds: options.httpSeconds, connections: options.httpConnections }),
-    );
+    return onFreshDatabase('http', (url) => httpSubmit(url, taskSystem.build, load));
   });
+  if (taskSystem.id === TASKSYSTEM) {
+    await attempt(
+      'http-submit',
+      async () => {
+        const { httpCeiling } = await import('./workloads/http-submit.js');
+        return onFreshDatabase('http_ceiling', (url) => httpCeiling(url, load));
+      },
+      'http-submit (bare Nest route, the ceiling)',
+    );
+  }
   if (round <= options.historyRounds) {
     await attempt('history', async () => {
       const { createHistoryTemplate } = await import('./workloads/history.js');
@@ -284,7 +350,7 @@ async function runTaskSystemOnly(
   }
   await attempt('keyed-drain', async () => {
     const { taskSystem: keyedTaskSystem } = await import('./systems/tasksystem.js');
-    const keyed = keyedTaskSystem(options.concurrency, { concurrencyKeys: options.drainKeys });
+    const keyed = await keyedTaskSystem(options.slots, { concurrencyKeys: options.drainKeys });
     return onFreshDatabase('keyed', async (url) => {
       const client = await keyed.open(url, 'keyed-drain');
       try {
@@ -301,10 +367,18 @@ async function runTaskSystemOnly(
   await attempt('scaling', async () => {
     const { scalingDrain } = await import('./workloads/scaling.js');
     const result: Record<string, number> = {};
-    for (const replicas of options.scalingReplicas) {
-      result[`scaling-${replicas}`] = await onFreshDatabase(`scale${replicas}`, (url) =>
-        scalingDrain(url, { replicas, jobs: options.scalingJobs, concurrency: options.concurrency }),
-      );
+    const runs = [
+      // Tasks that wait 20 ms: processes of scalingSlots slots each, whose sum PostgreSQL should keep up with.
+      { type: 'sleep20', counts: options.scalingReplicas, jobs: options.scalingJobs, slots: options.scalingSlots },
+      // No-op tasks: what claiming side by side costs when the database, not the handlers, is the limit.
+      { type: 'noop', counts: options.noopScalingReplicas, jobs: options.noopScalingJobs, slots: options.slots },
+    ];
+    for (const { type, counts, jobs, slots } of runs) {
+      for (const replicas of counts) {
+        result[`scaling-${type}-${replicas}`] = await onFreshDatabase(`scale_${type}_${replicas}`, (url) =>
+          scalingDrain(url, taskSystem.build, { replicas, jobs, concurrency: slots, type }),
+        );
+      }
     }
     return result;
   });

@@ -1,14 +1,21 @@
 import { parseArgs } from 'node:util';
 
-/** Every knob of one bench run. `--quick` picks smaller counts so that CI gets a result in 1-2 minutes. */
+/** Every knob of one bench run. `--quick` picks smaller counts so that CI gets a result in about 3 minutes. */
 export interface BenchOptions {
   quick: boolean;
   rounds: number;
   json: string | undefined;
   systems: string[];
   workloads: string[];
-  /** TaskSystem's WORKER_CONCURRENCY (slots per replica). */
-  concurrency: number;
+  /**
+   * The drain's concurrencies (`--concurrency 5,10,50,500`): each system that can set how many jobs it
+   * handles at once drains once per value, TaskSystem with that WORKER_CONCURRENCY.
+   */
+  drainConcurrencies: number[];
+  /** TaskSystem's WORKER_CONCURRENCY in every other workload (and the main table's drain). */
+  slots: number;
+  /** The dist/ of another build to run as "TaskSystem (baseline)" in the drain and http-submit. */
+  baseline: string | undefined;
   drainJobs: number;
   enqueueOneJobs: number;
   enqueueBatchJobs: number;
@@ -19,8 +26,14 @@ export interface BenchOptions {
   stopSamples: number;
   httpSeconds: number;
   httpConnections: number;
+  /** Replica processes of the scaling workload's 20 ms tasks, and how many tasks they drain. */
   scalingReplicas: number[];
   scalingJobs: number;
+  /** WORKER_CONCURRENCY of each of those processes. */
+  scalingSlots: number;
+  /** Replica processes of the scaling workload's no-op drain (at `slots` each), and its task count. */
+  noopScalingReplicas: number[];
+  noopScalingJobs: number;
   /** Rounds of the scaling workload (it is the slowest one: a process per replica, a drain per count). */
   scalingRounds: number;
   /** Finished tasks already in the table for the history workload's drain. */
@@ -56,12 +69,14 @@ export const ALL_WORKLOADS = [
 ] as const;
 
 // The method of shared/BENCHMARKING.md: drain 20,000 jobs, batches of 1,000, 200 latency samples 20 ms apart
-// after 1.5 s idle, pgbench for 10 s with 8 clients before each system, 3 rounds. Two cuts keep a full run
-// under 10 minutes on a busy 2-core machine: one-by-one enqueue runs 10,000 jobs, not 20,000 (a steady rate
-// by then; at ~1,000/s it was 90 s a round), and the scaling drains (1, 2, 4 processes) run once, with
-// 10,000 jobs. `--jobs 20000` restores 20,000 everywhere.
+// after 1.5 s idle, pgbench for 10 s with 8 clients before each system, 3 rounds; the drain at 5, 10, 50
+// and 500 jobs at once. Cuts that keep a full run near 15 minutes on a busy 2-core machine: one-by-one
+// enqueue runs 10,000 jobs, not 20,000 (a steady rate by then; at ~1,000/s it was 90 s a round), and the
+// scaling drains run once: 4,000 tasks of 20 ms on 1, 2 and 4 processes of 10 slots (8 s on one process at
+// its 500 jobs/s), 10,000 no-op tasks on 1 and 2 processes. `--jobs 20000` restores 20,000 everywhere.
 const FULL = {
   rounds: 3,
+  drainConcurrencies: [5, 10, 50, 500],
   drainJobs: 20_000,
   enqueueOneJobs: 10_000,
   enqueueBatchJobs: 20_000,
@@ -73,7 +88,10 @@ const FULL = {
   httpSeconds: 5,
   httpConnections: 16,
   scalingReplicas: [1, 2, 4],
-  scalingJobs: 10_000,
+  scalingJobs: 4000,
+  scalingSlots: 10,
+  noopScalingReplicas: [1, 2],
+  noopScalingJobs: 10_000,
   scalingRounds: 1,
   historyRows: 1_000_000,
   historyRounds: 1,
@@ -85,6 +103,7 @@ const FULL = {
 // Same shape, a quarter of the work or less: a smoke test of every code path, not a result to quote.
 const QUICK: typeof FULL = {
   rounds: 2,
+  drainConcurrencies: [10, 500],
   drainJobs: 5000,
   enqueueOneJobs: 2000,
   enqueueBatchJobs: 5000,
@@ -96,7 +115,10 @@ const QUICK: typeof FULL = {
   httpSeconds: 2,
   httpConnections: 16,
   scalingReplicas: [1, 2],
-  scalingJobs: 5000,
+  scalingJobs: 1000,
+  scalingSlots: 10,
+  noopScalingReplicas: [1, 2],
+  noopScalingJobs: 5000,
   scalingRounds: 1,
   historyRows: 100_000,
   historyRounds: 1,
@@ -106,18 +128,22 @@ const QUICK: typeof FULL = {
 };
 
 const USAGE = `npm run bench -- [options]
-  --quick                 smaller counts and fewer rounds (CI smoke run, about 1-2 minutes)
+  --quick                 smaller counts and fewer rounds (CI smoke run, about 3 minutes)
   --rounds N              rounds over all systems (full: ${FULL.rounds}, quick: ${QUICK.rounds})
   --json FILE             also write the results to FILE
   --systems a,b           among ${ALL_SYSTEMS.join(', ')}
                           (default: tasksystem, pg-boss, graphile-worker, bullmq-pg, and
                           bullmq-redis when REDIS_URL is set)
   --workloads a,b         among ${ALL_WORKLOADS.join(', ')} (default: all)
-  --concurrency N         TaskSystem WORKER_CONCURRENCY per replica (default 500: for no-op jobs the slots are
-                          the claim's batch size, as pg-boss's batchSize 500 and graphile-worker's local queue)
-  --jobs N                drain and enqueue counts (overrides the profile)
+  --concurrency a,b       the drain's jobs at once (full: ${FULL.drainConcurrencies.join(',')}, quick: ${QUICK.drainConcurrencies.join(',')}):
+                          TaskSystem's WORKER_CONCURRENCY, graphile-worker's concurrency, pg-boss's batch
+  --slots N               TaskSystem WORKER_CONCURRENCY in every other workload (default 500)
+  --baseline PATH         also run "TaskSystem (baseline)" from another checkout's build (PATH or PATH/dist,
+                          built with npm ci && npm run build there) in the drain and http-submit
+  --jobs N                drain, enqueue and no-op scaling counts (overrides the profile)
   --pgbench-seconds N     length of each pgbench ceiling run
-Environment: DATABASE_URL (else an embedded PostgreSQL under .data/bench-pg), REDIS_URL, PGBENCH.`;
+Environment: DATABASE_URL (else an embedded PostgreSQL under .data/bench-pg), REDIS_URL, PGBENCH,
+BENCH_BASELINE_DIST (as --baseline).`;
 
 const list = (value: string | undefined): string[] | undefined =>
   value === undefined
@@ -137,6 +163,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       systems: { type: 'string' },
       workloads: { type: 'string' },
       concurrency: { type: 'string' },
+      slots: { type: 'string' },
+      baseline: { type: 'string' },
       jobs: { type: 'string' },
       'pgbench-seconds': { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -155,9 +183,9 @@ export function parseOptions(argv: string[]): BenchOptions {
   };
   if (values.jobs !== undefined) {
     const jobs = int('jobs', values.jobs, 0, 1000);
-    Object.assign(profile, { drainJobs: jobs, enqueueOneJobs: jobs, enqueueBatchJobs: jobs, scalingJobs: jobs });
+    Object.assign(profile, { drainJobs: jobs, enqueueOneJobs: jobs, enqueueBatchJobs: jobs, noopScalingJobs: jobs });
   }
-  // Opt-in systems: BullMQ's PostgreSQL backend is its like-for-like comparison, and the full run's 10-minute
+  // Opt-in systems: BullMQ's PostgreSQL backend is its like-for-like comparison, and the full run's 15-minute
   // budget has no room for a fifth system unless someone asks for it (REDIS_URL set, or --systems).
   const defaultSystems = ALL_SYSTEMS.filter(
     (system) => !OPT_IN.includes(system) || (system === 'bullmq-redis' && process.env.REDIS_URL),
@@ -179,7 +207,11 @@ export function parseOptions(argv: string[]): BenchOptions {
     json: values.json,
     systems,
     workloads,
-    concurrency: int('concurrency', values.concurrency, 500),
+    drainConcurrencies: (list(values.concurrency) ?? profile.drainConcurrencies.map(String)).map((value) =>
+      int('concurrency', value, 0),
+    ),
+    slots: int('slots', values.slots, 500),
+    baseline: values.baseline ?? (process.env.BENCH_BASELINE_DIST || undefined),
     pgbenchSeconds: int('pgbench-seconds', values['pgbench-seconds'], profile.pgbenchSeconds),
   };
 }

@@ -9,21 +9,30 @@ const VERSION = (require('graphile-worker/package.json') as { version: string })
 const TASK = 'noop';
 const silent = new Logger(() => () => undefined);
 
+/** BENCHMARKING.md's concurrency: the main table's graphile-worker drain, and every other workload. */
+const REFERENCE_CONCURRENCY = 10;
+
 /**
  * graphile-worker as BENCHMARKING.md tuned it: concurrency 10, a local queue that locks 100 jobs per
  * fetch, and completions batched (completeJobBatchDelay 0: flush what piled up during one tick).
- * `tuned: false` is its default set-up (one job per fetch, one completion per job).
+ * `tuned: false` is its default set-up (one job per fetch, one completion per job). The drain at other
+ * concurrencies changes `concurrency` (jobs run at once) and keeps the local queue at least that large:
+ * graphile-worker warns that a local queue smaller than the concurrency "may result in drastically lower
+ * performance" and recommends `localQueueSize: concurrency` (0.17.3, main.js), so 100 up to concurrency
+ * 100 and the concurrency above it.
  */
-export function graphileWorker(tuned = true): QueueSystem {
+export function graphileWorker(tuned = true, concurrency = REFERENCE_CONCURRENCY): QueueSystem {
+  const localQueueSize = Math.max(100, concurrency);
   const worker = tuned
-    ? { localQueue: { size: 100 }, completeJobBatchDelay: 0, failJobBatchDelay: 0 }
+    ? { localQueue: { size: localQueueSize }, completeJobBatchDelay: 0, failJobBatchDelay: 0 }
     : { completeJobBatchDelay: -1, failJobBatchDelay: -1 };
   return {
     id: tuned ? 'graphile-worker' : 'graphile-worker-plain',
     label: `graphile-worker ${VERSION}${tuned ? '' : ' (plain)'}`,
     config: tuned
-      ? 'concurrency 10, localQueue.size 100, completeJobBatchDelay 0, failJobBatchDelay 0'
-      : 'concurrency 10, no local queue, no batched completion',
+      ? `concurrency ${concurrency}, localQueue.size ${localQueueSize}, completeJobBatchDelay 0, failJobBatchDelay 0, maxPoolSize 10 (default)`
+      : `concurrency ${concurrency}, no local queue, no batched completion, maxPoolSize 10 (default)`,
+    concurrency: { reference: REFERENCE_CONCURRENCY, at: (n) => graphileWorker(tuned, n) },
     store: 'postgres',
     async migrate(url) {
       await runMigrations({ connectionString: url, logger: silent });
@@ -47,7 +56,7 @@ export function graphileWorker(tuned = true): QueueSystem {
           return Promise.resolve(async () => {
             runner = await run({
               connectionString: url,
-              concurrency: 10,
+              concurrency,
               noHandleSignals: true,
               logger: silent,
               taskList: { [TASK]: (payload) => Promise.resolve(entered(payload as BenchPayload)) },

@@ -21,6 +21,19 @@ export interface QueueSystem {
   migrate?(url: string): Promise<void>;
   /** Connects a producer to a fresh, migrated database (for Redis: a fresh queue). No workers yet. */
   open(url: string, label: string): Promise<QueueClient>;
+  /**
+   * Systems whose number of jobs handled at once can be set: the drain runs once per `--concurrency` value
+   * with `at(n)`, and the one at `reference` (the set-up BENCHMARKING.md tuned; every other workload runs
+   * it) is also the main table's drain. Without it, the system drains once, as configured.
+   */
+  concurrency?: { reference: number; at(concurrency: number): QueueSystem };
+  /**
+   * How many jobs its drain takes when the run's count would take minutes: pg-boss 10 fetches one batch
+   * per polling interval, so its rate is bound by its configuration, and a few intervals measure it.
+   */
+  drainJobs?(jobs: number): number;
+  /** The workloads it takes part in (default: all that apply); the baseline TaskSystem runs only a few. */
+  workloads?: readonly string[];
 }
 
 export interface QueueClient {

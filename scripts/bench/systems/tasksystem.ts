@@ -1,20 +1,11 @@
-import { readFileSync } from 'node:fs';
 import type { INestApplication } from '@nestjs/common';
 import pg from 'pg';
 import type { NewTask } from '../../../src/task-store/task.js';
 import type { TaskRepository as Repository } from '../../../src/task-store/task.repository.js';
-import { BenchHandlersModule, benchHooks } from '../bench-handlers.js';
-import { fromDist } from '../from-dist.js';
+import { benchHooks } from '../bench-handlers.js';
+import { loadTaskSystemBuild } from '../task-system-build.js';
+import type { TaskSystemBuild } from '../task-system-build.js';
 import type { BenchPayload, QueueClient, QueueSystem } from './system.js';
-
-const { createApp } = await fromDist<typeof import('../../../src/app.setup.js')>('app.setup.js');
-const { loadConfig } = await fromDist<typeof import('../../../src/config/app-config.js')>('config/app-config.js');
-const { migrateDatabase } = await fromDist<typeof import('../../../src/database/migrate.js')>('database/migrate.js');
-const { TaskRepository } = await fromDist<typeof import('../../../src/task-store/task.repository.js')>(
-  'task-store/task.repository.js',
-);
-
-const VERSION = (JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version;
 
 /** The environment of every bench replica; workloads add WORKER_ENABLED, WORKER_CONCURRENCY, PORT. */
 export const REPLICA_ENV = { LOG_LEVEL: 'fatal', POLL_INTERVAL_MS: '1000' } as const;
@@ -31,11 +22,17 @@ export interface Replica {
 
 /**
  * Builds one TaskSystem replica in this process through the same createApp as `npm start`, with the bench's
- * task types. Not started yet: the drain workload starts its clock just before start().
+ * task types: of `build` (default: this checkout's dist/). Not started yet: the drain workload starts its
+ * clock just before start().
  */
-export async function buildReplica(databaseUrl: string, environment: Record<string, string>): Promise<Replica> {
+export async function buildReplica(
+  databaseUrl: string,
+  environment: Record<string, string>,
+  build?: TaskSystemBuild,
+): Promise<Replica> {
+  const { loadConfig, createApp, handlers, TaskRepository } = build ?? (await loadTaskSystemBuild());
   const config = loadConfig({ ...REPLICA_ENV, DATABASE_URL: databaseUrl, ...environment });
-  const app = await createApp(config, [BenchHandlersModule]);
+  const app = await createApp(config, [handlers]);
   const replica: Replica = {
     app,
     repository: app.get(TaskRepository),
@@ -96,24 +93,48 @@ export class TasksTableProbe {
   }
 }
 
+/** The two TaskSystems a run can hold: this checkout's build, and the baseline of `--baseline`. */
+export const TASKSYSTEM_BASELINE = 'tasksystem-baseline';
+
+export interface TaskSystemOptions {
+  /** Job i carries the concurrency key `k<i mod concurrencyKeys>` (the keyed drain). */
+  concurrencyKeys?: number;
+  /** Another build than this checkout's: the system is then "TaskSystem (baseline …)". */
+  baseline?: TaskSystemBuild;
+}
+
 /**
  * TaskSystem as a library: jobs go in through TaskRepository.insert (what POST /tasks calls after its
- * checks), from an API-only replica; the workers are a second replica in this process. With
- * `concurrencyKeys`, job i carries the concurrency key `k<i mod concurrencyKeys>` (the keyed drain).
+ * checks), from an API-only replica; the workers are a second replica in this process with
+ * WORKER_CONCURRENCY `concurrency`.
  */
-export function taskSystem(concurrency: number, { concurrencyKeys }: { concurrencyKeys?: number } = {}): QueueSystem {
+export interface TaskSystemQueue extends QueueSystem {
+  /** The build it runs, for the workloads only TaskSystem has (POST /tasks over HTTP). */
+  build: TaskSystemBuild;
+}
+
+export async function taskSystem(concurrency: number, options: TaskSystemOptions = {}): Promise<TaskSystemQueue> {
+  const build = options.baseline ?? (await loadTaskSystemBuild());
+  return taskSystemOf(build, concurrency, options);
+}
+
+function taskSystemOf(build: TaskSystemBuild, concurrency: number, options: TaskSystemOptions): TaskSystemQueue {
+  const { concurrencyKeys, baseline } = options;
   const jobTask = (payload: BenchPayload): NewTask =>
     newTask('noop', payload, concurrencyKeys ? `k${payload.i % concurrencyKeys}` : null);
   return {
-    id: 'tasksystem',
-    label: `TaskSystem ${VERSION}`,
+    id: baseline ? TASKSYSTEM_BASELINE : 'tasksystem',
+    label: baseline ? `TaskSystem (baseline ${build.version})` : `TaskSystem ${build.version}`,
     config: `WORKER_CONCURRENCY ${concurrency}, POLL_INTERVAL_MS 1000, LEASE_MS 30000 (default), DATABASE_POOL_SIZE 20 (default)`,
     store: 'postgres',
+    build,
+    concurrency: { reference: concurrency, at: (n) => taskSystemOf(build, n, options) },
+    ...(baseline ? { workloads: ['pgbench', 'drain', 'http-submit'] } : {}),
     async migrate(url) {
-      await migrateDatabase(url);
+      await build.migrateDatabase(url);
     },
     async open(url) {
-      const producer = await buildReplica(url, { WORKER_ENABLED: 'false' });
+      const producer = await buildReplica(url, { WORKER_ENABLED: 'false' }, build);
       await producer.start();
       const probe = await TasksTableProbe.connect(url);
       let workers: Replica | undefined;
@@ -131,7 +152,7 @@ export function taskSystem(concurrency: number, { concurrencyKeys }: { concurren
         },
         async prepareWorkers(entered) {
           benchHooks.entered = entered as (payload: unknown) => void;
-          const replica = await buildReplica(url, { WORKER_CONCURRENCY: String(concurrency) });
+          const replica = await buildReplica(url, { WORKER_CONCURRENCY: String(concurrency) }, build);
           workers = replica;
           // app.init() runs the lifecycle hooks: LISTEN connects, the supervisor starts claiming.
           return () => replica.start();

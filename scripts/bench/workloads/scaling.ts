@@ -2,10 +2,9 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { fromDist } from '../from-dist.js';
 import { perSecond, sleep, withTimeout } from '../stats.js';
+import type { TaskSystemBuild } from '../task-system-build.js';
 
-const SQL = await fromDist<typeof import('../../../src/task-store/task.sql.js')>('task-store/task.sql.js');
 const REPLICA = fileURLToPath(new URL('../replica.js', import.meta.url));
 
 function nextMessage(child: ChildProcess, expected: string): Promise<void> {
@@ -23,39 +22,35 @@ function nextMessage(child: ChildProcess, expected: string): Promise<void> {
 }
 
 /**
- * Drain with N replica processes sharing the database: `jobs` no-op tasks queued (by the repository's own
- * INSERT statement, batches of 1,000), N processes built and waiting, then the clock runs from just before
- * they are all told to start until the tasks table shows no live task.
+ * Drain with N replica processes of `build` sharing the database: `jobs` tasks of `type` queued, N processes
+ * built and waiting, then the clock runs from just before they are all told to start until the tasks table
+ * shows no live task.
  */
 export async function scalingDrain(
   url: string,
-  { replicas, jobs, concurrency }: { replicas: number; jobs: number; concurrency: number },
+  build: TaskSystemBuild,
+  { replicas, jobs, concurrency, type }: { replicas: number; jobs: number; concurrency: number; type: string },
 ): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const children: ChildProcess[] = [];
   try {
-    for (let from = 0; from < jobs; from += 1000) {
-      const count = Math.min(1000, jobs - from);
-      const column = <T>(value: T): T[] => Array.from({ length: count }, () => value);
-      await client.query(SQL.INSERT_TASKS, [
-        column('noop'),
-        Array.from({ length: count }, (_, k) => JSON.stringify({ i: from + k })),
-        column(0),
-        column(null),
-        column(3),
-        column(null),
-        column('default'),
-        column(null), // idempotency keys
-        column(null), // submitting request ids
-        column(null), // trace contexts
-        column(null), // concurrency keys
-      ]);
-    }
+    // Straight into the table with its defaults (queue 'default', priority 0, run now, 3 attempts), as
+    // history.ts does: the repository's INSERT statement takes whatever columns the build added lately,
+    // and this workload is about claiming, not submitting.
+    await client.query(
+      `INSERT INTO tasks (type, payload) SELECT $1, jsonb_build_object('i', n) FROM generate_series(0, $2::int - 1) AS n`,
+      [type, jobs],
+    );
     for (let n = 0; n < replicas; n++) {
       children.push(
         fork(REPLICA, [], {
-          env: { ...process.env, DATABASE_URL: url, WORKER_CONCURRENCY: String(concurrency) },
+          env: {
+            ...process.env,
+            DATABASE_URL: url,
+            WORKER_CONCURRENCY: String(concurrency),
+            BENCH_DIST: build.dist.href,
+          },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         }),
       );
