@@ -143,7 +143,9 @@ describe('fairness between keys', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    replica = await startTestApp(database.url, { WORKER_CONCURRENCY: '2' }, [OverlapProbeModule]);
+    // The claim's order is what is tested: without claiming ahead, whose buffered tasks go first (at most
+    // the tasks buffered before B came, docs/design.md "Claiming ahead"; test/claim-buffer.e2e-spec.ts).
+    replica = await startTestApp(database.url, { WORKER_CONCURRENCY: '2', WORKER_PREFETCH: '0' }, [OverlapProbeModule]);
   });
 
   afterAll(async () => {
