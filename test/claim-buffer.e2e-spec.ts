@@ -89,6 +89,20 @@ describe('the claim buffer', () => {
     expect(started).toMatchObject({ attempt: 1, workerId: expect.stringMatching(/\/1$/) as string });
   });
 
+  it('writes the start of short buffered tasks (with their outcome or alone): attempt 1, workerId, startedAt', async () => {
+    const ids = await submitBatch(Array.from({ length: 200 }, () => ({ type: 'sleep', payload: { ms: 0 } })));
+    for (const id of ids) {
+      const task = await worker.waitForStatus(id, 'succeeded');
+      expect(task).toMatchObject({ attempt: 1, workerId: expect.stringMatching(/\/1$/) as string });
+      expect(new Date(task.startedAt!).getTime()).toBeLessThanOrEqual(new Date(task.finishedAt!).getTime());
+      expect(new Date(task.startedAt!).getTime()).toBeGreaterThanOrEqual(new Date(task.createdAt).getTime());
+    }
+    const [{ left }] = await database.query<{ left: number }>(
+      'SELECT count(*)::int AS left FROM tasks WHERE buffered_by IS NOT NULL',
+    );
+    expect(left).toBe(0);
+  });
+
   it('cancels a buffered task on DELETE, whose holder answers at once, and its handler never runs', async () => {
     const gates = await fillBuffer(6);
     const [victim] = await bufferedIds();

@@ -56,9 +56,10 @@ export interface StoredTask {
 
 /**
  * What one attempt came to, ready to store: a result (JSON text), or an error (JSON text) with the delay
- * before a retry, or `doNotRetry` to rule one out.
+ * before a retry, or `doNotRetry` to rule one out. `startedAt` (ms since the epoch, this replica's clock):
+ * the attempt began in the claim buffer and its start was not written yet; it is written with the outcome.
  */
-export type AttemptOutcome = { held: HeldAttempt } & (
+export type AttemptOutcome = { held: HeldAttempt; startedAt?: number } & (
   { ok: true; resultJson: string } | { ok: false; errorJson: string; retryDelayMs: number; doNotRetry: boolean }
 );
 
@@ -219,6 +220,10 @@ export class TaskRepository {
         outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson)),
         outcomes.map((outcome) => (outcome.ok ? 0 : outcome.retryDelayMs)),
         outcomes.map((outcome) => (outcome.ok ? false : outcome.doNotRetry)),
+        outcomes.map(({ startedAt }) => (startedAt === undefined ? null : Math.max(0, Date.now() - startedAt))),
+        outcomes.map(({ held, startedAt }) =>
+          startedAt === undefined ? null : held.workerId.slice(0, held.workerId.lastIndexOf('/')),
+        ),
       ],
       { name: 'finish_attempts' },
     );

@@ -32,6 +32,11 @@ export class RunningAttempt {
    */
   recorded: Promise<boolean> = Promise.resolve(true);
   isRecorded = true;
+  /**
+   * Started from the buffer, its handler ended before its start was written: the start is written with
+   * its outcome (FINISH_ATTEMPTS), and its row holds no lease to renew until then.
+   */
+  startGoesWithOutcome = false;
   private readonly controller = new AbortController();
 
   constructor(claimed: ClaimedTask, claim: ClaimRound = { startedAt: new Date(), endedAt: new Date(), claimed: 1 }) {

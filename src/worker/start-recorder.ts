@@ -17,6 +17,8 @@ interface PendingStart {
   start: StartToRecord;
   /** When recording it was first tried: it is given up a lease later (the task is no longer ours by then). */
   since: number;
+  /** A write of it failed: perhaps it is written, so it cannot be taken back (withdraw) any more. */
+  sent?: boolean;
   resolve: (recorded: RecordedStart) => void;
 }
 
@@ -43,6 +45,18 @@ export class StartRecorder {
     private readonly leaseMs: number,
   ) {}
 
+  /**
+   * Takes back a start not sent yet (its handler ended meanwhile: the start goes with the outcome, one
+   * statement instead of two). Its record() resolves as recorded. False: it is being written already.
+   */
+  withdraw(id: string): boolean {
+    const index = this.pending.findIndex(({ start }) => start.id === id);
+    if (index < 0 || this.pending[index].sent) return false;
+    const [withdrawn] = this.pending.splice(index, 1);
+    withdrawn.resolve({ recorded: true, stopRequested: false });
+    return true;
+  }
+
   record(start: StartToRecord): Promise<RecordedStart> {
     return new Promise((resolve) => {
       this.pending.push({ start, since: Date.now(), resolve });
@@ -65,8 +79,9 @@ export class StartRecorder {
         if (this.pending.length > 0) this.schedule(this.retryDelayMs === RETRY_MIN_MS ? 0 : this.retryDelayMs);
       });
     };
-    // At the end of this turn: the starts of one fill of the slots are handed in together, in one loop.
-    if (delayMs === 0) queueMicrotask(flush);
+    // In the next turn of the event loop: a short handler that ends in this one takes its start back
+    // (withdraw), and the starts of one fill of the slots go together.
+    if (delayMs === 0) setImmediate(flush);
     else setTimeout(flush, delayMs);
   }
 
@@ -91,6 +106,7 @@ export class StartRecorder {
       // buffer, so the retry leaves it out, and its holder aborts it: it is fenced like a lost lease).
       const now = Date.now();
       const kept = batch.filter((pending) => now - pending.since < this.leaseMs);
+      for (const pending of kept) pending.sent = true;
       for (const pending of batch)
         if (!kept.includes(pending)) pending.resolve({ recorded: false, stopRequested: false });
       this.pending.unshift(...kept);

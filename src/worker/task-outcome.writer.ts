@@ -84,7 +84,7 @@ export class TaskOutcomeWriter {
       return this.fail(attempt, unstorableResult(error), true);
     }
     try {
-      return await this.outcomes.write({ held: attempt.held, ok: true, resultJson });
+      return await this.outcomes.write({ held: attempt.held, ...startWithOutcome(attempt), ok: true, resultJson });
     } catch (error) {
       if (!isRefusedValue(error)) throw error;
       return this.fail(attempt, unstorableResult(error), true);
@@ -109,6 +109,7 @@ export class TaskOutcomeWriter {
   private fail(attempt: RunningAttempt, error: TaskError, doNotRetry: boolean): Promise<Task | undefined> {
     return this.outcomes.write({
       held: attempt.held,
+      ...startWithOutcome(attempt),
       ok: false,
       errorJson: JSON.stringify(error),
       retryDelayMs: retryDelayMs(attempt.task.attempt, this.config.retryBaseMs, this.config.retryMaxMs),
@@ -139,6 +140,11 @@ function unstorableResult(error: unknown): TaskError {
   const { message, detail } = error as { message?: unknown; detail?: unknown };
   const why = `${String(message)}${typeof detail === 'string' && detail ? ` (${detail})` : ''}`;
   return { message: `could not store the result: ${why.replace(/\s*\n\s*/g, ' ')}` };
+}
+
+/** When its start is written with its outcome: the moment its handler started. */
+function startWithOutcome(attempt: RunningAttempt): { startedAt?: number } {
+  return attempt.startGoesWithOutcome ? { startedAt: attempt.startedAt } : {};
 }
 
 function toTaskError(error: unknown): TaskError {

@@ -137,7 +137,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         `shutting down: waiting up to ${this.config.shutdownGraceMs} ms for ${this.running.size} task(s)`,
       );
       await withinMs(this.allFinished(), this.config.shutdownGraceMs);
-      for (const { attempt } of this.running.values()) this.abort(attempt, 'shutdown', 'replica is shutting down');
+      // Handlers that ended keep their outcome, being written: only those still running are handed back.
+      for (const { attempt, handlerDone } of this.running.values())
+        if (!handlerDone) this.abort(attempt, 'shutdown', 'replica is shutting down');
       await this.allFinished();
     }
     await this.starts.settled();
@@ -372,6 +374,10 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       .then(async (outcome) => {
         handlerEnded();
         this.fillSlotsSoon();
+        // A short task from the buffer: its start, not sent yet, goes with its outcome (one write, not two).
+        if (!attempt.isRecorded && attempt.abortKind === undefined && this.starts.withdraw(task.id)) {
+          attempt.startGoesWithOutcome = true;
+        }
         // An attempt whose start was not recorded is not ours (it was aborted as such): nothing to write.
         if (!(await attempt.recorded)) return undefined;
         return attempt.trace.writeOutcome(attempt.abortKind === 'shutdown', () =>
@@ -412,7 +418,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    */
   private async renewLeases(): Promise<void> {
     // Those started from the buffer whose start is not written yet are held by the buffer's lease.
-    const attempts = [...this.running.values()].map(({ attempt }) => attempt).filter((attempt) => attempt.isRecorded);
+    const attempts = [...this.running.values()]
+      .map(({ attempt }) => attempt)
+      .filter((attempt) => attempt.isRecorded && !attempt.startGoesWithOutcome);
     if (attempts.length === 0) return;
     try {
       const renewed = await this.tasks.renewLeases(

@@ -11,7 +11,17 @@ import {
 /** Where a finished attempt leaves its task: as failedAttemptOutcome, or `succeeded` when it has no error. */
 export const FINISHED_ATTEMPT_OUTCOME = `
   CASE WHEN t.cancel_requested_at IS NULL AND input.error IS NULL THEN 'succeeded'
-       ELSE ${failedAttemptOutcome('input.give_up')} END`;
+       ELSE ${failedAttemptOutcome('input.give_up', 'input.attempt')} END`;
+
+/**
+ * The row \`t\` holds the attempt described by \`input\`: running it under its worker id and number, or, when
+ * the attempt's start is written with its outcome (\`started_ms_ago\` given), still in the buffer of its
+ * replica one attempt before. COALESCE keeps tasks_buffered out of the plan (see buffer.sql.ts).
+ */
+const HOLDS_THE_ATTEMPT = `
+  (input.started_ms_ago IS NULL AND t.worker_id = input.worker_id AND t.attempt = input.attempt AND t.status = 'running')
+  OR (input.started_ms_ago IS NOT NULL AND t.status = 'queued' AND COALESCE(t.buffered_by, '') = input.replica
+      AND t.attempt = input.attempt - 1)`;
 
 /**
  * Handlers returned or threw: write what each attempt came to. A success ends `succeeded` with its
@@ -20,17 +30,27 @@ export const FINISHED_ATTEMPT_OUTCOME = `
  * stop that was accepted always ends in `cancelled`). Many outcomes go in one statement: one commit, one
  * WAL flush for a whole batch. Only the cancelled tasks are announced here (a DELETE may be waiting for
  * them); the caller hands the rest to TaskChangeAnnouncer. Fenced: only the holder's current attempt may
- * write; a row missing from the result was no longer ours.
+ * write; a row missing from the result was no longer ours. An attempt started from a claim buffer whose
+ * handler ended before its start was written (a short task) has its start written here too, in the same
+ * statement: attempt, worker id, started_at ("ms ago", on the database's clock), out of the buffer.
  * $1 ids, $2 worker ids, $3 attempts, $4 results (JSON text; null for a failure), $5 errors (JSON text;
- * null for a success), $6 retry delays in ms, $7 true: do not retry.
+ * null for a success), $6 retry delays in ms, $7 true: do not retry, $8 ms since the handler started for
+ * an attempt whose start is written here (else null), $9 the replica ids of those.
  */
 export const FINISH_ATTEMPTS = `
   WITH input AS (
-    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[], $6::int[], $7::boolean[])
-      AS i(id, worker_id, attempt, result, error, retry_delay_ms, give_up)
+    SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[], $6::int[], $7::boolean[],
+                         $8::float8[], $9::text[])
+      AS i(id, worker_id, attempt, result, error, retry_delay_ms, give_up, started_ms_ago, replica)
   ), changed AS (
     UPDATE tasks AS t
     SET status = ${FINISHED_ATTEMPT_OUTCOME},
+        attempt = input.attempt,
+        worker_id = input.worker_id,
+        buffered_by = NULL,
+        started_at = CASE WHEN input.started_ms_ago IS NULL THEN t.started_at
+                          ELSE statement_timestamp() - input.started_ms_ago * interval '1 millisecond' END,
+        progress = CASE WHEN input.started_ms_ago IS NULL THEN t.progress END,
         result = CASE WHEN t.cancel_requested_at IS NULL THEN input.result END,
         error = CASE WHEN t.cancel_requested_at IS NULL THEN input.error ELSE ${STOPPED_ERROR} END,
         run_at = CASE WHEN ${FINISHED_ATTEMPT_OUTCOME} = 'queued'
@@ -38,7 +58,7 @@ export const FINISH_ATTEMPTS = `
         finished_at = CASE WHEN ${FINISHED_ATTEMPT_OUTCOME} = 'queued' THEN NULL ELSE now() END,
         lease_expires_at = NULL
     FROM input
-    WHERE t.id = input.id AND t.worker_id = input.worker_id AND t.attempt = input.attempt AND t.status = 'running'
+    WHERE t.id = input.id AND (${HOLDS_THE_ATTEMPT})
     RETURNING ${TASK_COLUMNS}
   ), recorded AS (
     ${recordAttempts('changed JOIN input ON input.id = changed.id WHERE input.error IS NOT NULL')}

@@ -91,10 +91,11 @@ export const recordAttempts = (ended: string): string => `
 
 /**
  * Where a failed attempt leaves its task: `cancelled` if a stop was asked, `failed` once the attempts are
- * used up (or when `giveUp` holds), else `queued` again. Written inline (not in a sub-select) so that it
+ * used up (or when `giveUp` holds), else `queued` again. `attempt`: the number of the attempt that failed
+ * (the row's, unless the statement also writes its start). Written inline (not in a sub-select) so that it
  * reads the row version the UPDATE locked, and a stop asked a moment earlier is never missed.
  */
-export const failedAttemptOutcome = (giveUp: string): string => `
+export const failedAttemptOutcome = (giveUp: string, attempt = 't.attempt'): string => `
   CASE WHEN t.cancel_requested_at IS NOT NULL THEN 'cancelled'
-       WHEN t.attempt >= t.max_attempts OR ${giveUp} THEN 'failed'
+       WHEN ${attempt} >= t.max_attempts OR ${giveUp} THEN 'failed'
        ELSE 'queued' END`;
