@@ -31,10 +31,45 @@ export interface Figures {
   /** Of those, the tasks that an execution was recorded for all the same. */
   cancelledQueuedButRan: string[];
   writtenMoreThanOnce: string[];
+  /**
+   * Executions that started after their task had ended (finished_at; one machine, one clock): a handler run
+   * for a terminal task, e.g. one cancelled in a buffer and started there all the same.
+   */
+  startedAfterEnd: string[];
   /** Per task held by a replica at its kill -9: ms until another replica started it again. */
   recoveryMs: number[];
   /** Tasks held at a kill that never ran again (taken back as cancelled or failed). */
   heldNotRerun: number;
+  /** Tasks in a killed replica's claim buffer at its kill -9 (one per task and kill). */
+  buffered: BufferedAtKills;
+  /** DELETEs of tasks that were buffered right before the DELETE was sent. */
+  bufferedStops: BufferedStops;
+}
+
+export interface BufferedAtKills {
+  count: number;
+  /** Not terminal after the run: lost with their buffer. */
+  notEnded: string[];
+  /** Started by the killed replica before the kill, their start not yet written: may run again elsewhere. */
+  startedThere: number;
+  /** The double runs (see OVERLAPS) among these tasks: a rerun must follow the killed execution, not overlap it. */
+  doubleRuns: DoubleRun[];
+  /** Per task: ms from the kill until another replica started it. */
+  recoveryMs: number[];
+  /** Those that never ran again after the kill (taken back as cancelled, say). */
+  notRerun: number;
+}
+
+export interface BufferedStops {
+  count: number;
+  /** DELETE answers by status ("0": none). */
+  answers: Map<string, number>;
+  /** Answered 200/202 and ended `cancelled`. */
+  cancelled: number;
+  /** Of those, the ones no execution was recorded for: cancelled in the buffer, unstarted. */
+  cancelledNeverRan: number;
+  /** Answered 200/202, yet not `cancelled` at the end. */
+  notCancelled: string[];
 }
 
 const TERMINAL = `('succeeded', 'failed', 'cancelled')`;
@@ -47,7 +82,9 @@ const TERMINAL = `('succeeded', 'failed', 'cancelled')`;
  * excused only if A's replica process was frozen (SIGSTOP .. SIGCONT) at some moment in the LEASE_MS before
  * B started: that is the one way A's lease can lapse while A still runs, and A then runs on after SIGCONT
  * until its heartbeat learns the task was taken (which may be just after B started, hence "before B
- * started" rather than "during the overlap"). A kill needs no excuse: a killed execution ends at the kill,
+ * started" rather than "during the overlap"). The reverse, B started by a replica just woken from a freeze
+that outlasted the lease of a task it had buffered, is not excused (its SIGCONT is shown beside B): the
+replica can tell from its own clock that the buffer's lease lapsed, and must not start it. A kill needs no excuse: a killed execution ends at the kill,
  * and its lease outlives the kill, so any takeover starts after it. Every other overlap is a double-run.
  */
 const OVERLAPS = `
@@ -60,7 +97,12 @@ const OVERLAPS = `
   )
   SELECT a.task_id AS "taskId",
          a.worker_id || ' attempt ' || a.attempt || ' from ' || a.started_at || ' to ' || a.ended_at AS first,
-         b.worker_id || ' attempt ' || b.attempt || ' from ' || b.started_at AS second,
+         b.worker_id || ' attempt ' || b.attempt || ' from ' || b.started_at || COALESCE((
+           SELECT ', ' || round(extract(epoch FROM b.started_at - max(f.ended_at)) * 1000) || ' ms after its SIGCONT'
+           FROM chaos_faults f
+           WHERE f.kind = 'freeze' AND f.replica_id = b.replica_id
+             AND f.ended_at BETWEEN b.started_at - $1 * interval '1 millisecond' AND b.started_at
+         ), '') AS second,
          EXISTS (
            SELECT 1 FROM chaos_faults f
            WHERE f.kind = 'freeze' AND f.replica_id = a.replica_id
@@ -125,17 +167,18 @@ export async function check(
     `SELECT task_id AS id, count(*)::int AS writes FROM chaos_task_writes GROUP BY task_id HAVING count(*) > 1 ORDER BY 1`,
   );
 
-  const held = kills.flatMap((kill) => kill.held.map((id) => ({ id, at: kill.at })));
-  const reruns = await query<{ ms: number | null }>(
-    `SELECT extract(epoch FROM (SELECT min(e.started_at) FROM chaos_executions e
-                                WHERE e.task_id = k.id AND e.started_at > k.at) - k.at) * 1000 AS ms
-     FROM unnest($1::bigint[], $2::timestamptz[]) AS k(id, at)`,
-    [held.map((h) => h.id), held.map((h) => h.at)],
+  const startedAfterEnd = await query<{ id: string; worker: string; status: string; ms: number }>(
+    `SELECT e.task_id AS id, e.worker_id AS worker, t.status,
+            round(extract(epoch FROM e.started_at - t.finished_at) * 1000)::int AS ms
+     FROM chaos_executions e JOIN tasks t ON t.id = e.task_id
+     WHERE e.started_at > t.finished_at ORDER BY e.task_id`,
   );
-  const recoveryMs = reruns.flatMap((row) => (row.ms === null ? [] : [Number(row.ms)])).sort((a, b) => a - b);
 
-  const stopAnswers = new Map<string, number>();
-  for (const stop of stops) stopAnswers.set(String(stop.status), (stopAnswers.get(String(stop.status)) ?? 0) + 1);
+  const held = kills.flatMap((kill) => kill.held.map((id) => ({ id, kill })));
+  const recoveryMs = await rerunDelays(pool, held);
+  const doubleRuns = overlaps.filter((o) => !o.excused);
+
+  const stopAnswers = countAnswers(stops);
   const [{ notTerminal }] = await query<{ notTerminal: number }>(
     `SELECT count(*)::int AS "notTerminal" FROM tasks WHERE status NOT IN ${TERMINAL}`,
   );
@@ -148,14 +191,94 @@ export async function check(
     notTerminal,
     lost,
     executions,
-    doubleRuns: overlaps.filter((o) => !o.excused),
+    doubleRuns,
     overlapsExcused: overlaps.filter((o) => o.excused).length,
     stopAnswers,
     stoppedNotCancelled: stoppedNotCancelled.map((row) => `${row.id} (${row.status})`),
     cancelledQueued: cancelledQueued.length,
     cancelledQueuedButRan: ranAnyway.map((row) => row.id),
     writtenMoreThanOnce: writtenMoreThanOnce.map((row) => `${row.id} (${row.writes} writes)`),
+    startedAfterEnd: startedAfterEnd.map(
+      (row) => `${row.id} on ${row.worker}, ${row.ms} ms after it ended ${row.status}`,
+    ),
     recoveryMs,
     heldNotRerun: held.length - recoveryMs.length,
+    buffered: await bufferedAtKills(pool, kills, doubleRuns),
+    bufferedStops: await bufferedStops(pool, stops),
   };
+}
+
+/** A task a killed replica held (running or buffered), and that kill. */
+interface TakenAtKill {
+  id: string;
+  kill: Kill;
+}
+
+/** Per task taken at a kill, ms from the kill until an execution of it started (sorted; none: never rerun). */
+async function rerunDelays(pool: pg.Pool, taken: TakenAtKill[]): Promise<number[]> {
+  const { rows } = await pool.query<{ ms: number | null }>(
+    `SELECT extract(epoch FROM (SELECT min(e.started_at) FROM chaos_executions e
+                                WHERE e.task_id = k.id AND e.started_at > k.at) - k.at) * 1000 AS ms
+     FROM unnest($1::bigint[], $2::timestamptz[]) AS k(id, at)`,
+    [taken.map((t) => t.id), taken.map((t) => t.kill.at)],
+  );
+  return rows.flatMap((row) => (row.ms === null ? [] : [Number(row.ms)])).sort((a, b) => a - b);
+}
+
+/**
+ * The tasks in killed replicas' buffers: each must end (the buffer's lease lapses, another replica takes
+ * it), and none may overlap another execution of itself. One the killed replica had started just before
+ * the kill (its handler runs at once, the start is written afterwards) is still `queued` and buffered in
+ * the table, so it runs again elsewhere: a sequential rerun, which at-least-once allows.
+ */
+async function bufferedAtKills(pool: pg.Pool, kills: Kill[], doubleRuns: DoubleRun[]): Promise<BufferedAtKills> {
+  const taken = kills.flatMap((kill) => kill.buffered.map((id) => ({ id, kill })));
+  const ids = taken.map((t) => t.id);
+  const { rows: notEnded } = await pool.query<{ id: string; status: string }>(
+    `SELECT id, status FROM tasks WHERE id = ANY($1::bigint[]) AND status NOT IN ${TERMINAL} ORDER BY id`,
+    [ids],
+  );
+  const {
+    rows: [{ startedThere }],
+  } = await pool.query<{ startedThere: number }>(
+    `SELECT count(*)::int AS "startedThere" FROM unnest($1::bigint[], $2::text[]) AS k(id, replica_id)
+     WHERE EXISTS (SELECT 1 FROM chaos_executions e WHERE e.task_id = k.id AND e.replica_id = k.replica_id)`,
+    [ids, taken.map((t) => t.kill.replicaId)],
+  );
+  const recoveryMs = await rerunDelays(pool, taken);
+  const bufferedIds = new Set(ids);
+  return {
+    count: taken.length,
+    notEnded: notEnded.map((row) => `${row.id} (${row.status})`),
+    startedThere,
+    doubleRuns: doubleRuns.filter((run) => bufferedIds.has(String(run.taskId))),
+    recoveryMs,
+    notRerun: taken.length - recoveryMs.length,
+  };
+}
+
+/** The DELETEs that found their task in a buffer: a 200 or 202 promises `cancelled`, as for any other. */
+async function bufferedStops(pool: pg.Pool, stops: StopRequest[]): Promise<BufferedStops> {
+  const sampled = stops.filter((stop) => stop.buffered);
+  const promised = sampled.filter((s) => s.status === 200 || s.status === 202).map((s) => s.id);
+  const { rows } = await pool.query<{ id: string; status: string; ran: boolean }>(
+    `SELECT t.id, t.status, EXISTS (SELECT 1 FROM chaos_executions e WHERE e.task_id = t.id) AS ran
+     FROM tasks t WHERE t.id = ANY($1::bigint[]) ORDER BY t.id`,
+    [promised],
+  );
+  const cancelled = rows.filter((row) => row.status === 'cancelled');
+  return {
+    count: sampled.length,
+    answers: countAnswers(sampled),
+    cancelled: cancelled.length,
+    cancelledNeverRan: cancelled.filter((row) => !row.ran).length,
+    notCancelled: rows.filter((row) => row.status !== 'cancelled').map((row) => `${row.id} (${row.status})`),
+  };
+}
+
+/** DELETE answers by status ("0": none). */
+function countAnswers(stops: StopRequest[]): Map<string, number> {
+  const answers = new Map<string, number>();
+  for (const stop of stops) answers.set(String(stop.status), (answers.get(String(stop.status)) ?? 0) + 1);
+  return answers;
 }

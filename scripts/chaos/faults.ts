@@ -13,11 +13,17 @@ export interface Fault {
   endedAt: Date;
 }
 
-/** A kill -9, with the tasks its replica held at that moment: another replica must take them over. */
+/**
+ * A kill -9, with the tasks its replica held at that moment: another replica must take them over.
+ * `held`: running there (its worker id). `buffered`: claimed ahead into its buffer, still `queued` with
+ * `buffered_by` = its REPLICA_ID; some of these it may have started just before the kill without the start
+ * being written yet, so they may run again elsewhere (at-least-once), but never at the same time.
+ */
 export interface Kill {
   replicaId: string;
   at: Date;
   held: string[];
+  buffered: string[];
 }
 
 const KILL_EVERY_MS = [3500, 6500] as const;
@@ -72,15 +78,19 @@ export class ChaosMonkey {
     victim.child.kill('SIGKILL');
     await victim.exited;
     this.faults.push({ replicaId: victim.id, kind: 'kill', startedAt: at, endedAt: new Date() });
-    // Nothing can change these rows now but lease recovery, which waits LEASE_MS: this is what it held.
-    const { rows } = await this.pool.query<{ id: string }>(
-      `SELECT id FROM tasks WHERE status = 'running' AND worker_id LIKE $1 || '/%'`,
+    // Nothing can change these rows now but lease recovery (of running tasks and of the buffer alike), which
+    // waits for lease_expires_at: this is what it held. One statement, so both lists are of one moment.
+    const { rows } = await this.pool.query<{ id: string; buffered: boolean }>(
+      `SELECT id, status = 'queued' AS buffered FROM tasks
+       WHERE (status = 'running' AND worker_id LIKE $1 || '/%') OR (status = 'queued' AND buffered_by = $1)`,
       [victim.id],
     );
-    this.kills.push({ replicaId: victim.id, at, held: rows.map((row) => row.id) });
+    const held = rows.filter((row) => !row.buffered).map((row) => row.id);
+    const buffered = rows.filter((row) => row.buffered).map((row) => row.id);
+    this.kills.push({ replicaId: victim.id, at, held, buffered });
     const restarted = await this.replicas.start(victim.slot);
     this.log(
-      `kill -9 ${victim.id} (held ${rows.length} running tasks); restarted as ${restarted.id} in ${formatMs(Date.now() - at.getTime())}`,
+      `kill -9 ${victim.id} (held ${held.length} running and ${buffered.length} buffered tasks); restarted as ${restarted.id} in ${formatMs(Date.now() - at.getTime())}`,
     );
   }
 

@@ -10,11 +10,7 @@ export function report(
 ): boolean {
   const f = figures;
   const statusRows: Row[] = [...f.byStatus].sort().map(([status, count]) => [`  ${status}`, count]);
-  const answers = (status: string): number => f.stopAnswers.get(status) ?? 0;
-  const recovery =
-    f.recoveryMs.length === 0
-      ? 'none rerun'
-      : `${formatMs(median(f.recoveryMs))} / ${formatMs(f.recoveryMs[f.recoveryMs.length - 1])} (${f.recoveryMs.length} tasks)`;
+  const { buffered, bufferedStops } = f;
   const rows: Row[] = [
     ['tasks submitted (POST answered 201)', f.submitted],
     ['  POSTs unanswered / refused (not 201)', `${f.postsUnanswered} / ${f.postsRefused}`],
@@ -26,18 +22,29 @@ export function report(
     ['double-run (overlapping executions)', f.doubleRuns.length, 0],
     ['  overlaps excused (holder frozen past lease)', f.overlapsExcused],
     ['stopped (DELETE 200/202) but not cancelled', f.stoppedNotCancelled.length, 0],
-    [
-      '  DELETE answers 200 / 202 / 409 / none',
-      `${answers('200')} / ${answers('202')} / ${answers('409')} / ${answers('0')}`,
-    ],
+    ['  DELETE answers 200 / 202 / 409 / none', answerCounts(f.stopAnswers)],
     ['  of the 200s, cancelled before any attempt', f.cancelledQueued],
     ['cancelled before any attempt, yet ran', f.cancelledQueuedButRan.length, 0],
     ['outcomes written more than once', f.writtenMoreThanOnce.length, 0],
+    ['executions started after their task ended', f.startedAfterEnd.length, 0],
     ['handler executions recorded', f.executions],
     ['replica kills (SIGKILL) / freezes (SIGSTOP)', `${run.kills} / ${run.freezes}`],
     ['replicas that exited on their own', run.crashes.length, 0],
-    ['recovery after kill -9, median / max', recovery],
+    ['recovery after kill -9, median / max', recovery(f.recoveryMs)],
     ['  held at a kill, never rerun (taken back ended)', f.heldNotRerun],
+    ["tasks in a killed replica's buffer at its kill", buffered.count],
+    ['  of which it had started, start not yet written', buffered.startedThere],
+    ['buffered at a kill, not ended', buffered.notEnded.length, 0],
+    ['buffered at a kill, double-run', buffered.doubleRuns.length, 0],
+    ['buffered at a kill, run elsewhere after, median / max', recovery(buffered.recoveryMs)],
+    ['  buffered at a kill, never rerun (taken back ended)', buffered.notRerun],
+    ['stops of buffered tasks (buffered just before DELETE)', bufferedStops.count],
+    ['  DELETE answers 200 / 202 / 409 / none', answerCounts(bufferedStops.answers)],
+    [
+      '  of the 200/202s, cancelled / of which never ran',
+      `${bufferedStops.cancelled} / ${bufferedStops.cancelledNeverRan}`,
+    ],
+    ['stopped while buffered but not cancelled', bufferedStops.notCancelled.length, 0],
   ];
   const failed = rows.filter(([, value, mustBe]) => mustBe !== undefined && value !== mustBe);
   const width = Math.max(...rows.map(([figure]) => figure.length));
@@ -56,6 +63,9 @@ export function report(
     ['stopped but not cancelled', f.stoppedNotCancelled],
     ['cancelled before any attempt, yet ran', f.cancelledQueuedButRan],
     ['outcome written more than once', f.writtenMoreThanOnce],
+    ['started after its task ended', f.startedAfterEnd],
+    ['buffered at a kill, not ended', buffered.notEnded],
+    ['stopped while buffered but not cancelled', bufferedStops.notCancelled],
     ['replicas that exited on their own', run.crashes],
   ];
   for (const [what, list] of offenders) {
@@ -64,6 +74,17 @@ export function report(
   const passed = failed.length === 0;
   console.log(passed ? 'RESULT: PASS' : `RESULT: FAIL (${failed.map(([figure]) => figure).join(', ')})`);
   return passed;
+}
+
+/** `median / max (n tasks)` of sorted delays. */
+function recovery(sortedMs: number[]): string {
+  if (sortedMs.length === 0) return 'none rerun';
+  return `${formatMs(median(sortedMs))} / ${formatMs(sortedMs[sortedMs.length - 1])} (${sortedMs.length} tasks)`;
+}
+
+/** `200 / 202 / 409 / none` counts of DELETE answers. */
+function answerCounts(answers: Map<string, number>): string {
+  return ['200', '202', '409', '0'].map((status) => answers.get(status) ?? 0).join(' / ');
 }
 
 function median(sorted: number[]): number {

@@ -81,7 +81,7 @@ async function main(): Promise<void> {
 
   log(`chaos for ${formatMs(options.durationMs)}: ${options.tasks} tasks, a kill -9 every ~5 s, a freeze every ~10 s`);
   const monkey = new ChaosMonkey(set, database.pool, log);
-  const traffic = new Traffic(set, options.tasks, options.durationMs);
+  const traffic = new Traffic(set, database.pool, options.tasks, options.durationMs);
   const chaosOver = new AbortController();
   // A fault that goes wrong (a replica that cannot restart) ends the chaos at once, and the run with it.
   const faults = monkey.run(chaosOver.signal).catch((error: unknown) => {

@@ -1,3 +1,4 @@
+import type pg from 'pg';
 import { CHAOS_TASK_TYPE } from './chaos-payload.js';
 import type { ChaosKind, ChaosPayload } from './chaos-payload.js';
 import type { ReplicaSet } from './replicas.js';
@@ -17,6 +18,11 @@ export interface StopRequest {
   status: number;
   /** The task as the answer showed it (200/202/409). */
   answered?: { status: string; attempt: number };
+  /**
+   * The task sat in a replica's claim buffer (`queued`, `buffered_by` set) right before the DELETE was sent:
+   * its holder must cancel it unstarted, or abort it if it had just started it.
+   */
+  buffered: boolean;
 }
 
 /** How a task is submitted, and when (ms after its 201) it is stopped, if it is. */
@@ -71,6 +77,8 @@ export class Traffic {
 
   constructor(
     private readonly replicas: ReplicaSet,
+    /** The run database, read directly: was a task buffered right before its DELETE? */
+    private readonly database: pg.Pool,
     private readonly total: number,
     private readonly durationMs: number,
   ) {}
@@ -108,11 +116,21 @@ export class Traffic {
   }
 
   private async stop(id: string): Promise<void> {
+    const buffered = await this.isBuffered(id);
     const answer = await this.replicas.request('DELETE', `/tasks/${id}?wait=${STOP_WAIT_MS}`);
     const task = (answer.status === 409 ? (answer.body as { task?: unknown }).task : answer.body) as
       { status: string; attempt: number } | undefined;
     const answered =
       task && typeof task.status === 'string' ? { status: task.status, attempt: task.attempt } : undefined;
-    this.stops.push({ id, status: answer.status, answered });
+    this.stops.push({ id, status: answer.status, answered, buffered });
+  }
+
+  /** One primary-key read; the task may leave the buffer just after it, so this samples, it does not fence. */
+  private async isBuffered(id: string): Promise<boolean> {
+    const { rows } = await this.database.query<{ buffered: boolean }>(
+      `SELECT status = 'queued' AND buffered_by IS NOT NULL AS buffered FROM tasks WHERE id = $1`,
+      [id],
+    );
+    return rows[0]?.buffered ?? false;
   }
 }
