@@ -36,8 +36,11 @@ export class LeaseRecoveryService implements PeriodicJob {
   }
 
   async runOnce(): Promise<void> {
-    await this.recover();
-    await this.recoverBuffers();
+    try {
+      await this.recover();
+    } finally {
+      await this.recoverBuffers();
+    }
   }
 
   /** One pass over expired claim buffers; returns how many tasks went back to the queue. */

@@ -130,7 +130,7 @@ export class TaskRepository {
    * ms ago. Returns those that were still this replica's, with whether a stop was asked for each.
    */
   async recordStarts(
-    starts: { id: string; slot: number; startedMsAgo: number }[],
+    starts: { id: string; slot: number; attempt: number; startedMsAgo: number }[],
     replicaId: string,
     leaseMs: number,
   ): Promise<{ id: string; stopRequested: boolean }[]> {
@@ -142,6 +142,7 @@ export class TaskRepository {
         starts.map((start) => start.slot),
         starts.map((start) => start.startedMsAgo),
         leaseMs,
+        starts.map((start) => start.attempt),
       ],
       { name: 'record_starts' },
     );

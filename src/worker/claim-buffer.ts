@@ -35,9 +35,13 @@ export class ClaimBuffer {
     return this.tasks.length;
   }
 
-  add(tasks: readonly ClaimedTask[]): void {
-    const at = this.now();
-    this.putBack(tasks.map((task) => ({ task, bufferedAt: at })));
+  /**
+   * Adds tasks a claim buffered. `claimedAt`: when that claim was sent (ms since the epoch), which their age
+   * counts from: their buffer's deadline in the database was set after it, so a replica that stalled while
+   * the claim was answered does not take them for fresh.
+   */
+  add(tasks: readonly ClaimedTask[], claimedAt: number = this.now()): void {
+    this.putBack(tasks.map((task) => ({ task, bufferedAt: claimedAt })));
   }
 
   /** Removes and returns the next `count` tasks to start. */

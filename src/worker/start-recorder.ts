@@ -1,3 +1,4 @@
+import { outsideAnyRequest } from '../logging/request-context.js';
 import type { TaskRepository } from '../task-store/task.repository.js';
 
 /** What recording a start came to: written (still ours), and whether a stop was asked for the task. */
@@ -6,10 +7,14 @@ export interface RecordedStart {
   stopRequested: boolean;
 }
 
-/** A start from the buffer to record: its task, its slot, and when its handler started (ms since the epoch). */
+/**
+ * A start from the buffer to record: its task, its slot, the attempt it is, and when its handler started
+ * (ms since the epoch).
+ */
 export interface StartToRecord {
   id: string;
   slot: number;
+  attempt: number;
   startedAt: number;
 }
 
@@ -38,6 +43,8 @@ export class StartRecorder {
   private scheduled = false;
   private writing: Promise<void> | undefined;
   private retryDelayMs = RETRY_MIN_MS;
+  /** The last write failed: the next waits retryDelayMs. */
+  private retried = false;
 
   constructor(
     private readonly tasks: Pick<TaskRepository, 'recordStarts'>,
@@ -64,9 +71,11 @@ export class StartRecorder {
     });
   }
 
-  /** Resolves once every start handed in so far is written or given up. */
+  /** Resolves once every start handed in so far is written or given up (a retry waits its delay). */
   async settled(): Promise<void> {
-    while (this.pending.length > 0 || this.writing) await (this.writing ?? new Promise((done) => setImmediate(done)));
+    while (this.pending.length > 0 || this.writing) {
+      await (this.writing ?? new Promise((done) => setTimeout(done, this.retried ? this.retryDelayMs : 1)));
+    }
   }
 
   private schedule(delayMs: number): void {
@@ -76,13 +85,13 @@ export class StartRecorder {
       this.scheduled = false;
       this.writing = this.flush().finally(() => {
         this.writing = undefined;
-        if (this.pending.length > 0) this.schedule(this.retryDelayMs === RETRY_MIN_MS ? 0 : this.retryDelayMs);
+        if (this.pending.length > 0) this.schedule(this.retried ? this.retryDelayMs : 0);
       });
     };
     // In the next turn of the event loop: a short handler that ends in this one takes its start back
-    // (withdraw), and the starts of one fill of the slots go together.
-    if (delayMs === 0) setImmediate(flush);
-    else setTimeout(flush, delayMs);
+    // (withdraw), and the starts of one fill of the slots go together. The write serves every task in it,
+    // not the request of the first.
+    outsideAnyRequest(() => (delayMs === 0 ? setImmediate(flush) : setTimeout(flush, delayMs)));
   }
 
   private async flush(): Promise<void> {
@@ -91,11 +100,12 @@ export class StartRecorder {
     const now = Date.now();
     try {
       const recorded = await this.tasks.recordStarts(
-        batch.map(({ start }) => ({ id: start.id, slot: start.slot, startedMsAgo: now - start.startedAt })),
+        batch.map(({ start }) => ({ ...start, startedMsAgo: now - start.startedAt })),
         this.replicaId,
         this.leaseMs,
       );
       this.retryDelayMs = RETRY_MIN_MS;
+      this.retried = false;
       const stopRequested = new Map(recorded.map((row) => [row.id, row.stopRequested]));
       for (const { start, resolve } of batch) {
         const stop = stopRequested.get(start.id);
@@ -110,7 +120,8 @@ export class StartRecorder {
       for (const pending of batch)
         if (!kept.includes(pending)) pending.resolve({ recorded: false, stopRequested: false });
       this.pending.unshift(...kept);
-      this.retryDelayMs = Math.min(this.retryDelayMs * 2, RETRY_MAX_MS);
+      this.retryDelayMs = this.retried ? Math.min(this.retryDelayMs * 2, RETRY_MAX_MS) : RETRY_MIN_MS;
+      this.retried = true;
     }
   }
 }

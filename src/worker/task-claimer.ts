@@ -114,9 +114,11 @@ export class TaskClaimer {
 
   private async clusterLimitedQueues(): Promise<string[]> {
     if (Date.now() - this.limited.readAt >= this.config.pollIntervalMs) {
+      // Timed from before the read, so the poll timer's refresh is not skipped every other tick.
+      const readAt = Date.now();
       const settings = await this.queueSettings.list();
       this.limited = {
-        readAt: Date.now(),
+        readAt,
         queues: settings.filter(isClaimedOneByOne).map((queue) => queue.name),
         rateLimited: new Set(settings.filter((queue) => queue.rateLimit !== null).map((queue) => queue.name)),
         paused: new Set(settings.filter((queue) => queue.paused).map((queue) => queue.name)),

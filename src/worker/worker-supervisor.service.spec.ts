@@ -359,6 +359,15 @@ describe('WorkerSupervisor', () => {
       expect(released).toEqual([['c', 'd']]);
     });
 
+    it('does not start a buffered task older than a heartbeat (a stalled replica): it hands it back', async () => {
+      const { released, end, signalOf } = await withBuffered(['c']);
+      await jest.advanceTimersByTimeAsync(HEARTBEAT_MS * 1.5); // one beat passed while c was younger than a beat
+      expect(released).toEqual([]);
+      await end('b');
+      expect(signalOf('c')).toBeUndefined();
+      expect(released).toEqual([['c']]);
+    });
+
     it('hands back tasks that waited a whole heartbeat in the buffer behind busy slots', async () => {
       const { released } = await withBuffered(['c']);
       await jest.advanceTimersByTimeAsync(HEARTBEAT_MS);

@@ -61,7 +61,11 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private claimAgain = false;
   private readonly buffer: ClaimBuffer;
   private readonly starts: StartRecorder;
+  /** The heartbeat's period: leases renewed, buffered tasks that waited this long handed back. */
+  private readonly heartbeatMs: number;
   private fillScheduled = false;
+  /** Writes taking tasks out of the buffer, in flight: shutdown waits for them. */
+  private readonly leaving = new Set<Promise<void>>();
   /** Slots promised to a claim in flight: not free, although nothing runs in them yet. */
   private readonly promised = new Set<number>();
   private started = false;
@@ -85,6 +89,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly presence: WorkerPresence,
   ) {
     this.buffer = new ClaimBuffer(config.workerPrefetch);
+    this.heartbeatMs = Math.max(100, Math.floor(config.leaseMs / 3));
     this.starts = new StartRecorder(tasks, config.replicaId, config.leaseMs);
   }
 
@@ -105,14 +110,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       if (this.buffer.size > 0) void this.claimer.refreshSettings().catch(() => undefined);
       this.onWake();
     }, this.config.pollIntervalMs);
-    const heartbeatMs = Math.max(100, Math.floor(this.config.leaseMs / 3));
     // One timer beats for the leases of the tasks held here, for the buffer (a task buffered a whole beat
     // ago waits behind long tasks: another replica may have room) and for this replica's row in GET /workers.
     this.heartbeatTimer = setInterval(() => {
       void this.renewLeases();
-      void this.leaveBuffer(this.buffer.takeOlderThan(heartbeatMs), 'it waited a whole heartbeat in the buffer');
+      void this.leaveBuffer(this.buffer.takeOlderThan(this.heartbeatMs), 'it waited a whole heartbeat in the buffer');
       void this.presence.beat();
-    }, heartbeatMs);
+    }, this.heartbeatMs);
     this.started = true;
     void this.presence.beat();
     this.logger.log(`worker ${this.config.replicaId} started with ${this.config.workerConcurrency} slots`);
@@ -143,6 +147,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       await this.allFinished();
     }
     await this.starts.settled();
+    await Promise.all(this.leaving);
     this.notifications.off('stop', this.onStop);
     clearInterval(this.heartbeatTimer);
     await this.presence.leave();
@@ -206,6 +211,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   private startFromBuffer(): void {
     const free = this.freeSlots();
     if (this.stopping || free.length === 0 || this.buffer.size === 0) return;
+    // One that waited a whole heartbeat (a stalled event loop) may be past its buffer's deadline: not started.
+    void this.leaveBuffer(this.buffer.takeOlderThan(this.heartbeatMs), 'it waited a whole heartbeat in the buffer');
     const handBack: string[] = [];
     let started = 0;
     while (started < free.length && this.buffer.size > 0) {
@@ -234,7 +241,12 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       },
       { startedAt: now, endedAt: now, claimed: 1 },
     );
-    const recording = this.starts.record({ id: task.id, slot, startedAt: attempt.startedAt });
+    const recording = this.starts.record({
+      id: task.id,
+      slot,
+      attempt: attempt.task.attempt,
+      startedAt: attempt.startedAt,
+    });
     attempt.recordedBy(recording.then(({ recorded }) => recorded));
     void recording.then(({ recorded, stopRequested }) => {
       if (!recorded) this.abort(attempt, 'lease-lost', "no longer in this replica's buffer");
@@ -247,8 +259,15 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    * Takes tasks out of the buffer without starting them: back to the queue (announced: other replicas
    * claim them at once), or cancelled if a stop was asked for them.
    */
-  private async leaveBuffer(ids: string[], why: string): Promise<void> {
-    if (ids.length === 0) return;
+  private leaveBuffer(ids: string[], why: string): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    // For the tasks it names, not for the request whose task's end set it off; shutdown waits for it.
+    const leaving = outsideAnyRequest(() => this.writeLeave(ids, why)).finally(() => this.leaving.delete(leaving));
+    this.leaving.add(leaving);
+    return leaving;
+  }
+
+  private async writeLeave(ids: string[], why: string): Promise<void> {
     try {
       const left = await this.tasks.leaveBuffer(ids, this.config.replicaId);
       for (const task of left) {
@@ -313,7 +332,12 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         for (const task of started) this.start(new RunningAttempt(task, round));
         // A stop whose notification overtook this claim's answer: cancelled without starting.
         const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));
-        this.buffer.add(buffered.filter((task) => !stoppedEarly.includes(task)));
+        // A task that runs here already (its buffer expired while its start was being written, and this
+        // claim buffered it again) is not started twice: that start, still being written, takes it.
+        this.buffer.add(
+          buffered.filter((task) => !stoppedEarly.includes(task) && !this.running.has(task.id)),
+          startedAt.getTime(),
+        );
         void this.leaveBuffer(
           stoppedEarly.map((task) => task.id),
           'stopped on request',

@@ -18,28 +18,34 @@ const IN_BUFFER_OF_$2 = `t.status = 'queued' AND COALESCE(t.buffered_by, '') = $
  * `<replica>/<slot>`, the lease), with started_at the moment its handler started, `$4` ms before this
  * statement on the database's clock (so a replica's clock does not matter). The handlers already run:
  * a replica starts a buffered task at once and records it here, many per statement. Only a task still in
- * this replica's buffer is written; one missing from the result is no longer ours (its buffer expired and
- * lease recovery took it back), and its holder aborts it. A stop asked meanwhile is returned, for a holder
- * that missed its notification. Committed without waiting for the WAL flush: lost in a crash, the task is
- * back in its replica's buffer, which lease recovery empties (docs/design.md, "Claiming ahead").
- * $1 task ids, $2 replica id, $3 their slots, $4 ms since each handler started, $5 lease in ms.
+ * this replica's buffer, one attempt before the one started, is written: one missing from the result is
+ * no longer ours (its buffer expired and lease recovery took it back; it may even be buffered here again,
+ * for a later attempt), and its holder aborts it. A start already written (a retry after a lost answer)
+ * is found as written and returned again, so a retry is safe. A stop asked meanwhile is returned, for a
+ * holder that missed its notification. Committed without waiting for the WAL flush: lost in a crash, the
+ * task is back in its replica's buffer, which lease recovery empties (docs/design.md, "Claiming ahead").
+ * $1 task ids, $2 replica id, $3 their slots, $4 ms since each handler started, $5 lease in ms, $6 the
+ * attempt each started.
  */
 export const RECORD_STARTS = `
   WITH ${commitWithoutFlushWhen('true')},
   input AS (
-    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[]) AS i(id, slot, started_ms_ago)
+    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[], $6::int[]) AS i(id, slot, started_ms_ago, attempt)
     CROSS JOIN commit_without_flush
   )
   UPDATE tasks AS t
   SET status = 'running',
-      attempt = t.attempt + 1,
+      attempt = input.attempt,
       worker_id = $2 || '/' || input.slot,
       buffered_by = NULL,
-      started_at = statement_timestamp() - input.started_ms_ago * interval '1 millisecond',
-      progress = NULL,
+      started_at = CASE WHEN t.status = 'running' THEN t.started_at
+                        ELSE statement_timestamp() - input.started_ms_ago * interval '1 millisecond' END,
+      progress = CASE WHEN t.status = 'running' THEN t.progress END,
       lease_expires_at = statement_timestamp() + $5 * interval '1 millisecond'
   FROM input
-  WHERE t.id = input.id AND ${IN_BUFFER_OF_$2}
+  WHERE t.id = input.id
+    AND ((${IN_BUFFER_OF_$2} AND t.attempt = input.attempt - 1)
+         OR (t.status = 'running' AND t.worker_id = $2 || '/' || input.slot AND t.attempt = input.attempt))
   RETURNING t.id, t.cancel_requested_at IS NOT NULL AS "stopRequested"`;
 
 /**

@@ -49,7 +49,8 @@ export const FINISH_ATTEMPTS = `
         worker_id = input.worker_id,
         buffered_by = NULL,
         started_at = CASE WHEN input.started_ms_ago IS NULL THEN t.started_at
-                          ELSE statement_timestamp() - input.started_ms_ago * interval '1 millisecond' END,
+                          -- now(), which finished_at is too: the start can never come after the end.
+                          ELSE now() - input.started_ms_ago * interval '1 millisecond' END,
         progress = CASE WHEN input.started_ms_ago IS NULL THEN t.progress END,
         result = CASE WHEN t.cancel_requested_at IS NULL THEN input.result END,
         error = CASE WHEN t.cancel_requested_at IS NULL THEN input.error ELSE ${STOPPED_ERROR} END,

@@ -1,8 +1,11 @@
 // Stopping a task, queued or running, on whichever replica runs it.
 import { CHANNELS, REQUEST_ID_COLUMN, RETURN_AND_ANNOUNCE, TRACED_TASK_COLUMNS } from './shared.sql.js';
 
-/** A queued task that no replica holds in its buffer: the stop cancels it itself. */
-const CANCELLED_HERE = `(t.status = 'queued' AND t.buffered_by IS NULL)`;
+/**
+ * A queued task that no replica holds in its buffer, or whose buffer's deadline passed (its replica is
+ * gone or stalled; if it wakes, RECORD_STARTS finds the task no longer in its buffer): the stop cancels it.
+ */
+const CANCELLED_HERE = `(t.status = 'queued' AND (t.buffered_by IS NULL OR t.lease_expires_at < now()))`;
 
 /**
  * Ask a task to stop. A queued task is cancelled on the spot and will never be claimed (the claim's
@@ -22,7 +25,9 @@ export const REQUEST_STOP = `
         error = CASE WHEN ${CANCELLED_HERE} THEN '{"message": "stopped on request before it started"}'::jsonb
                      ELSE t.error END,
         finished_at = CASE WHEN ${CANCELLED_HERE} THEN now() ELSE t.finished_at END,
-        cancel_requested_at = COALESCE(t.cancel_requested_at, now())
+        cancel_requested_at = COALESCE(t.cancel_requested_at, now()),
+        buffered_by = CASE WHEN ${CANCELLED_HERE} THEN NULL ELSE t.buffered_by END,
+        lease_expires_at = CASE WHEN ${CANCELLED_HERE} AND t.status = 'queued' THEN NULL ELSE t.lease_expires_at END
     WHERE t.id = $1 AND t.status IN ('queued', 'running')
     RETURNING ${TRACED_TASK_COLUMNS}, ${REQUEST_ID_COLUMN}, t.buffered_by IS NOT NULL AS "inBuffer"
   ), told AS (
