@@ -75,7 +75,7 @@ export const VARIABLES = {
     type: integer(0, 1000),
     default: '100',
     description:
-      'tasks one replica may claim ahead of its free slots, held `queued` until a slot frees (0: claim only for free slots); bounded by what it started in the last 250 ms',
+      'tasks one replica may hold at once, in its slots and claimed ahead of them (held `queued` until a slot frees); it claims ahead only while its slots are fewer, and no more than it started in the last 250 ms (0: never)',
   }),
   WORKER_QUEUES: variable({
     field: 'workerQueues',

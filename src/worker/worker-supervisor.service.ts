@@ -26,8 +26,8 @@ import { WorkerPresence } from './worker-presence.js';
 const EARLY_STOP_MEMORY_MS = 10_000;
 
 /**
- * How many attempts beyond its slots a replica holds at most: those whose handler ended and whose start or
- * outcome is still being written. Writes are group-committed, so a few hundred short tasks in flight keep
+ * How many attempts beyond its slots a replica holds at most before it starts more from its buffer: those
+ * whose handler ended and whose start or outcome is still being written. Writes are group-committed, so a few hundred short tasks in flight keep
  * the database busy with large batches (a drain at 10 slots: 4,500 jobs/s with 40 in flight, 5,800 with
  * 320); without a bound they would queue in memory faster than they are written.
  */
@@ -88,7 +88,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     private readonly claimer: TaskClaimer,
     private readonly presence: WorkerPresence,
   ) {
-    this.buffer = new ClaimBuffer(config.workerPrefetch);
+    // WORKER_PREFETCH counts the slots too: a replica with that many slots or more claims nothing ahead,
+    // its claims being large enough already.
+    this.buffer = new ClaimBuffer(Math.max(0, config.workerPrefetch - config.workerConcurrency));
     this.heartbeatMs = Math.max(100, Math.floor(config.leaseMs / 3));
     this.starts = new StartRecorder(tasks, config.replicaId, config.leaseMs);
   }
@@ -165,13 +167,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     return Promise.all([...this.running.values()].map(({ finished }) => finished));
   }
 
-  /**
-   * The free slots: those without a running handler or a claim in flight. None while the replica holds
-   * UNWRITTEN_BEYOND_SLOTS attempts beyond its slots: short handlers then wait for the database instead of
-   * piling up writes it cannot keep up with (and starts whose buffer's lease runs out meanwhile).
-   */
+  /** The free slots: those without a running handler or a claim in flight. */
   private freeSlots(): number[] {
-    if (this.running.size >= this.config.workerConcurrency + UNWRITTEN_BEYOND_SLOTS) return [];
     const busy = new Set(
       [...this.running.values()].filter((entry) => !entry.handlerDone).map(({ attempt }) => attempt.slot),
     );
@@ -209,7 +206,10 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    * it was buffered goes back to the queue instead.
    */
   private startFromBuffer(): void {
-    const free = this.freeSlots();
+    // Starts from the buffer do not wait for the database: UNWRITTEN_BEYOND_SLOTS bounds how far they run
+    // ahead of their writes (claims into slots wait for their own round trip).
+    const room = this.config.workerConcurrency + UNWRITTEN_BEYOND_SLOTS - this.running.size;
+    const free = this.freeSlots().slice(0, Math.max(0, room));
     if (this.stopping || free.length === 0 || this.buffer.size === 0) return;
     // One that waited a whole heartbeat (a stalled event loop) may be past its buffer's deadline: not started.
     void this.leaveBuffer(this.buffer.takeOlderThan(this.heartbeatMs), 'it waited a whole heartbeat in the buffer');
