@@ -126,11 +126,12 @@ export class TaskRepository {
   }
 
   /**
-   * Records that buffered tasks started (their handlers already run): each in its slot, `startedMsAgo`
-   * ms ago. Returns those that were still this replica's, with whether a stop was asked for each.
+   * Records that buffered tasks started (their handlers already run): each in its slot, at `startedAt`
+   * (ms since the epoch). Returns those that were still this replica's, with whether a stop was asked for
+   * each.
    */
   async recordStarts(
-    starts: { id: string; slot: number; attempt: number; startedMsAgo: number }[],
+    starts: { id: string; slot: number; attempt: number; startedAt: number }[],
     replicaId: string,
     leaseMs: number,
   ): Promise<{ id: string; stopRequested: boolean }[]> {
@@ -140,7 +141,7 @@ export class TaskRepository {
         starts.map((start) => start.id),
         replicaId,
         starts.map((start) => start.slot),
-        starts.map((start) => start.startedMsAgo),
+        starts.map((start) => start.startedAt),
         leaseMs,
         starts.map((start) => start.attempt),
       ],
@@ -221,7 +222,7 @@ export class TaskRepository {
         outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson)),
         outcomes.map((outcome) => (outcome.ok ? 0 : outcome.retryDelayMs)),
         outcomes.map((outcome) => (outcome.ok ? false : outcome.doNotRetry)),
-        outcomes.map(({ startedAt }) => (startedAt === undefined ? null : Math.max(0, Date.now() - startedAt))),
+        outcomes.map(({ startedAt }) => startedAt ?? null),
         outcomes.map(({ held, startedAt }) =>
           startedAt === undefined ? null : held.workerId.slice(0, held.workerId.lastIndexOf('/')),
         ),

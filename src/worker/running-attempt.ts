@@ -1,6 +1,7 @@
 import type { Task } from '../task-store/task.js';
 import type { ClaimedTask, HeldAttempt } from '../task-store/task.repository.js';
 import { slotOfWorkerId } from '../task-store/worker-id.js';
+import { preciseNow } from '../task-store/precise-now.js';
 import { AttemptTrace } from './attempt-trace.js';
 import type { ClaimRound } from './attempt-trace.js';
 import { TaskAbortReason } from './task-abort-reason.js';
@@ -23,7 +24,11 @@ export class RunningAttempt {
   readonly requestId: string | null;
   readonly held: HeldAttempt;
   readonly slot: number;
-  readonly startedAt = Date.now();
+  /**
+   * When its handler started, ms since the epoch with a fraction (preciseNow): a start written later is
+   * dated from it, and tasks 1 ms apart must keep their order.
+   */
+  readonly startedAt = preciseNow();
   readonly trace: AttemptTrace;
   /**
    * Whether the database shows this attempt: at once for a task claimed into its slot; for one started

@@ -97,10 +97,9 @@ export class StartRecorder {
   private async flush(): Promise<void> {
     const batch = this.pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
-    const now = Date.now();
     try {
       const recorded = await this.tasks.recordStarts(
-        batch.map(({ start }) => ({ ...start, startedMsAgo: now - start.startedAt })),
+        batch.map(({ start }) => start),
         this.replicaId,
         this.leaseMs,
       );

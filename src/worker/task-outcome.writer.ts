@@ -43,7 +43,7 @@ export class TaskOutcomeWriter {
       this.logger.error(`task ${task.id}: could not write its outcome: ${(error as Error).message}`);
       return undefined;
     }
-    const durationMs = Date.now() - attempt.startedAt;
+    const durationMs = Math.round(Date.now() - attempt.startedAt);
     if (written) this.metrics.recordOutcome(written, durationMs);
     if (!written) {
       this.logger.warn(

@@ -1,7 +1,13 @@
 // A replica's claim buffer: tasks claimed ahead of its free slots, still `queued`, held by `buffered_by`
 // until `lease_expires_at` (docs/design.md, "Claiming ahead"). Recording their starts, cancelling them,
 // handing them back, and taking back the buffers of replicas that died.
-import { REQUEST_ID_COLUMN, RETURN_AND_ANNOUNCE, TASK_COLUMNS, commitWithoutFlushWhen } from './shared.sql.js';
+import {
+  REQUEST_ID_COLUMN,
+  RETURN_AND_ANNOUNCE,
+  TASK_COLUMNS,
+  commitWithoutFlushWhen,
+  handlerStartedAt,
+} from './shared.sql.js';
 
 /** The error of a buffered task stopped before it started (as REQUEST_STOP writes for a queued one). */
 const STOPPED_BEFORE_START = `'{"message": "stopped on request before it started"}'::jsonb`;
@@ -24,13 +30,14 @@ const IN_BUFFER_OF_$2 = `t.status = 'queued' AND COALESCE(t.buffered_by, '') = $
  * is found as written and returned again, so a retry is safe. A stop asked meanwhile is returned, for a
  * holder that missed its notification. Committed without waiting for the WAL flush: lost in a crash, the
  * task is back in its replica's buffer, which lease recovery empties (docs/design.md, "Claiming ahead").
- * $1 task ids, $2 replica id, $3 their slots, $4 ms since each handler started, $5 lease in ms, $6 the
+ * $1 task ids, $2 replica id, $3 their slots, $4 when each handler started (ms since the epoch, the
+ * replica's clock: handlerStartedAt), $5 lease in ms, $6 the
  * attempt each started.
  */
 export const RECORD_STARTS = `
   WITH ${commitWithoutFlushWhen('true')},
   input AS (
-    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[], $6::int[]) AS i(id, slot, started_ms_ago, attempt)
+    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[], $6::int[]) AS i(id, slot, started_ms, attempt)
     CROSS JOIN commit_without_flush
   )
   UPDATE tasks AS t
@@ -39,7 +46,7 @@ export const RECORD_STARTS = `
       worker_id = $2 || '/' || input.slot,
       buffered_by = NULL,
       started_at = CASE WHEN t.status = 'running' THEN t.started_at
-                        ELSE statement_timestamp() - input.started_ms_ago * interval '1 millisecond' END,
+                        ELSE ${handlerStartedAt('input.started_ms', 'statement_timestamp()')} END,
       progress = CASE WHEN t.status = 'running' THEN t.progress END,
       lease_expires_at = statement_timestamp() + $5 * interval '1 millisecond'
   FROM input

@@ -4,6 +4,7 @@ import {
   STOPPED_ERROR,
   TASK_COLUMNS,
   failedAttemptOutcome,
+  handlerStartedAt,
   recordAttempts,
   returnAndAnnounce,
 } from './shared.sql.js';
@@ -15,12 +16,12 @@ export const FINISHED_ATTEMPT_OUTCOME = `
 
 /**
  * The row \`t\` holds the attempt described by \`input\`: running it under its worker id and number, or, when
- * the attempt's start is written with its outcome (\`started_ms_ago\` given), still in the buffer of its
+ * the attempt's start is written with its outcome (\`started_ms\` given), still in the buffer of its
  * replica one attempt before. COALESCE keeps tasks_buffered out of the plan (see buffer.sql.ts).
  */
 const HOLDS_THE_ATTEMPT = `
-  (input.started_ms_ago IS NULL AND t.worker_id = input.worker_id AND t.attempt = input.attempt AND t.status = 'running')
-  OR (input.started_ms_ago IS NOT NULL AND t.status = 'queued' AND COALESCE(t.buffered_by, '') = input.replica
+  (input.started_ms IS NULL AND t.worker_id = input.worker_id AND t.attempt = input.attempt AND t.status = 'running')
+  OR (input.started_ms IS NOT NULL AND t.status = 'queued' AND COALESCE(t.buffered_by, '') = input.replica
       AND t.attempt = input.attempt - 1)`;
 
 /**
@@ -32,26 +33,26 @@ const HOLDS_THE_ATTEMPT = `
  * them); the caller hands the rest to TaskChangeAnnouncer. Fenced: only the holder's current attempt may
  * write; a row missing from the result was no longer ours. An attempt started from a claim buffer whose
  * handler ended before its start was written (a short task) has its start written here too, in the same
- * statement: attempt, worker id, started_at ("ms ago", on the database's clock), out of the buffer.
+ * statement: attempt, worker id, started_at (handlerStartedAt), out of the buffer.
  * $1 ids, $2 worker ids, $3 attempts, $4 results (JSON text; null for a failure), $5 errors (JSON text;
- * null for a success), $6 retry delays in ms, $7 true: do not retry, $8 ms since the handler started for
- * an attempt whose start is written here (else null), $9 the replica ids of those.
+ * null for a success), $6 retry delays in ms, $7 true: do not retry, $8 when the handler started (ms since the
+ * epoch) for an attempt whose start is written here (else null), $9 the replica ids of those.
  */
 export const FINISH_ATTEMPTS = `
   WITH input AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[], $6::int[], $7::boolean[],
                          $8::float8[], $9::text[])
-      AS i(id, worker_id, attempt, result, error, retry_delay_ms, give_up, started_ms_ago, replica)
+      AS i(id, worker_id, attempt, result, error, retry_delay_ms, give_up, started_ms, replica)
   ), changed AS (
     UPDATE tasks AS t
     SET status = ${FINISHED_ATTEMPT_OUTCOME},
         attempt = input.attempt,
         worker_id = input.worker_id,
         buffered_by = NULL,
-        started_at = CASE WHEN input.started_ms_ago IS NULL THEN t.started_at
+        started_at = CASE WHEN input.started_ms IS NULL THEN t.started_at
                           -- now(), which finished_at is too: the start can never come after the end.
-                          ELSE now() - input.started_ms_ago * interval '1 millisecond' END,
-        progress = CASE WHEN input.started_ms_ago IS NULL THEN t.progress END,
+                          ELSE ${handlerStartedAt('input.started_ms', 'now()')} END,
+        progress = CASE WHEN input.started_ms IS NULL THEN t.progress END,
         result = CASE WHEN t.cancel_requested_at IS NULL THEN input.result END,
         error = CASE WHEN t.cancel_requested_at IS NULL THEN input.error ELSE ${STOPPED_ERROR} END,
         run_at = CASE WHEN ${FINISHED_ATTEMPT_OUTCOME} = 'queued'

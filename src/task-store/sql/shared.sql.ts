@@ -71,6 +71,15 @@ export const commitWithoutFlushWhen = (when: string): string => `
     SELECT set_config('synchronous_commit', CASE WHEN ${when} THEN 'off' ELSE current_setting('synchronous_commit') END, true)
   )`;
 
+/**
+ * When the handler of a task started from a claim buffer started: `ms`, its replica's clock in ms since
+ * the epoch (the replica alone knows; its own starts keep their order to the microsecond), kept between
+ * the task's creation and `latest` so that another machine's clock skew cannot put the start before the
+ * task existed or after what the statement writes next.
+ */
+export const handlerStartedAt = (ms: string, latest: string): string =>
+  `LEAST(${latest}, GREATEST(t.created_at, to_timestamp(${ms} / 1000.0)))`;
+
 /** Send task_events notifications prepared by TaskChangeAnnouncer, in one round trip. $1 payloads. */
 export const ANNOUNCE_CHANGES = `SELECT pg_notify('${CHANNELS.events}', payload) FROM unnest($1::text[]) AS payload`;
 
