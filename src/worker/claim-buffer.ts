@@ -28,6 +28,8 @@ export class ClaimBuffer {
 
   constructor(
     private readonly limit: number,
+    /** The replica's slots: starts beyond one per slot are what shows its slots turning over. */
+    private readonly slots: number,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -80,12 +82,16 @@ export class ClaimBuffer {
     if (count > 0) this.starts.push({ at: this.now(), count });
   }
 
-  /** How many tasks to claim ahead now: none until the buffer fell to half its size, then up to that size. */
+  /**
+   * How many tasks to claim ahead now: none until the buffer fell to half its size, then up to that size.
+   * The size is what the slots turned over lately: the starts of the last PREFETCH_HORIZON_MS beyond one
+   * per slot. A replica whose slots each just took a task that runs on buffers nothing behind it.
+   */
   wanted(): number {
     const since = this.now() - PREFETCH_HORIZON_MS;
     while (this.starts.length > 0 && this.starts[0].at < since) this.starts.shift();
     const recent = this.starts.reduce((sum, start) => sum + start.count, 0);
-    const target = Math.min(this.limit, recent);
+    const target = Math.min(this.limit, Math.max(0, recent - this.slots));
     return this.tasks.length * 2 <= target ? target - this.tasks.length : 0;
   }
 }

@@ -9,7 +9,7 @@ import { TaskRepository } from '../task-store/task.repository.js';
 import type { ClaimedTask } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import type { ClaimRound } from './attempt-trace.js';
-import { ClaimBuffer } from './claim-buffer.js';
+import { ClaimBuffer, PREFETCH_HORIZON_MS } from './claim-buffer.js';
 import { StartRecorder } from './start-recorder.js';
 import { RunningAttempt } from './running-attempt.js';
 import type { TaskAbortKind } from './task-abort-reason.js';
@@ -32,6 +32,9 @@ const EARLY_STOP_MEMORY_MS = 10_000;
  * 320); without a bound they would queue in memory faster than they are written.
  */
 const UNWRITTEN_BEYOND_SLOTS = 300;
+
+/** A buffered task this old (4 × PREFETCH_HORIZON_MS) is handed back at the next poll. */
+const STALE_IN_BUFFER_MS = 4 * PREFETCH_HORIZON_MS;
 
 /**
  * Runs tasks in WORKER_CONCURRENCY slots. It claims tasks for its free slots — on a timer
@@ -90,7 +93,10 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   ) {
     // WORKER_PREFETCH counts the slots too: a replica with that many slots or more claims nothing ahead,
     // its claims being large enough already.
-    this.buffer = new ClaimBuffer(Math.max(0, config.workerPrefetch - config.workerConcurrency));
+    this.buffer = new ClaimBuffer(
+      Math.max(0, config.workerPrefetch - config.workerConcurrency),
+      config.workerConcurrency,
+    );
     this.heartbeatMs = Math.max(100, Math.floor(config.leaseMs / 3));
     this.starts = new StartRecorder(tasks, config.replicaId, config.leaseMs);
   }
@@ -110,6 +116,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.pollTimer = setInterval(() => {
       // Claims re-read the queues' settings; a full buffer makes none, and its tasks must see a pause too.
       if (this.buffer.size > 0) void this.claimer.refreshSettings().catch(() => undefined);
+      // A buffer turns over within about PREFETCH_HORIZON_MS while its slots keep their pace: tasks still
+      // there long after wait behind tasks that turned out long, while another replica may be idle.
+      void this.leaveBuffer(this.buffer.takeOlderThan(STALE_IN_BUFFER_MS), "its replica's slots are busy");
       this.onWake();
     }, this.config.pollIntervalMs);
     // One timer beats for the leases of the tasks held here, for the buffer (a task buffered a whole beat
