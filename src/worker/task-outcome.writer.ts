@@ -7,6 +7,7 @@ import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { describeOutcome } from '../task-store/outcome-log.js';
+import { preciseNow } from '../task-store/precise-now.js';
 import { retryDelayMs } from './retry-backoff.js';
 import type { HandlerOutcome, RunningAttempt } from './running-attempt.js';
 
@@ -43,7 +44,8 @@ export class TaskOutcomeWriter {
       this.logger.error(`task ${task.id}: could not write its outcome: ${(error as Error).message}`);
       return undefined;
     }
-    const durationMs = Math.round(Date.now() - attempt.startedAt);
+    // On the clock startedAt was read from (preciseNow), never below 0.
+    const durationMs = Math.max(0, Math.round(preciseNow() - attempt.startedAt));
     if (written) this.metrics.recordOutcome(written, durationMs);
     if (!written) {
       this.logger.warn(
