@@ -73,7 +73,7 @@ export const VARIABLES = {
   WORKER_PREFETCH: variable({
     field: 'workerPrefetch',
     type: integer(0, 1000),
-    default: '100',
+    default: '200',
     description:
       'tasks one replica may hold at once, in its slots and claimed ahead of them (held `queued` until a slot frees); it claims ahead only while its slots are fewer, and no more than it started in the last 250 ms (0: never)',
   }),

@@ -4,7 +4,10 @@ import type { Task } from './task.js';
 const MAX_LOGGED_JSON = 500;
 
 /** The "task result" log line of every outcome: id, type, status, and result or error; how long it ran, if it ran. */
-export function describeOutcome(task: Task, durationMs?: number): string {
+export function describeOutcome(
+  task: Pick<Task, 'id' | 'type' | 'status' | 'attempt' | 'maxAttempts' | 'workerId' | 'runAt' | 'error' | 'result'>,
+  durationMs?: number,
+): string {
   const ran = durationMs === undefined ? '' : ` after ${durationMs} ms`;
   const where = task.workerId ? ` on ${task.workerId}` : '';
   const head = `task ${task.id} (${task.type}) ${task.status}${ran}, attempt ${task.attempt}/${task.maxAttempts}${where}`;

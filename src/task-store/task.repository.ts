@@ -59,6 +59,12 @@ export interface StoredTask {
  * before a retry, or `doNotRetry` to rule one out. `startedAt` (ms since the epoch, this replica's clock):
  * the attempt began in the claim buffer and its start was not written yet; it is written with the outcome.
  */
+/** A task as an outcome write returns it (OUTCOME_COLUMNS): enough for its log line, metrics and trace. */
+export type WrittenOutcome = Pick<
+  Task,
+  'id' | 'type' | 'status' | 'attempt' | 'maxAttempts' | 'workerId' | 'runAt' | 'startedAt' | 'error' | 'result'
+>;
+
 export type AttemptOutcome = { held: HeldAttempt; startedAt?: number } & (
   { ok: true; resultJson: string } | { ok: false; errorJson: string; retryDelayMs: number; doNotRetry: boolean }
 );
@@ -208,11 +214,11 @@ export class TaskRepository {
   }
 
   /**
-   * Writes many attempts' outcomes in one statement. Returns the tasks as written; an attempt missing from
+   * Writes many attempts' outcomes in one statement. Returns the tasks as written (WrittenOutcome); an attempt missing from
    * the result was no longer held by its worker (fenced off) and wrote nothing.
    */
-  async finishMany(outcomes: AttemptOutcome[]): Promise<Task[]> {
-    const written = await this.db.rows<Task>(
+  async finishMany(outcomes: AttemptOutcome[]): Promise<WrittenOutcome[]> {
+    const written = await this.db.rows<WrittenOutcome>(
       SQL.FINISH_ATTEMPTS,
       [
         outcomes.map(({ held }) => held.id),

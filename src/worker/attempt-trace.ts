@@ -101,7 +101,10 @@ export class AttemptTrace {
    * (undefined: nothing, the attempt was no longer held). `handedBack`: a shutdown's release, which is not
    * a failure and not a retry.
    */
-  async writeOutcome(handedBack: boolean, write: () => Promise<Task | undefined>): Promise<void> {
+  async writeOutcome(
+    handedBack: boolean,
+    write: () => Promise<Pick<Task, 'status' | 'error' | 'runAt'> | undefined>,
+  ): Promise<void> {
     if (this.off) {
       await write();
       return;
@@ -123,7 +126,7 @@ export class AttemptTrace {
    * The attempt's span says what the task became. A failure carries the error as the API shows it (the
    * `run` span holds the exception itself, with its stack); a stop is no error.
    */
-  private written(task: Task, handedBack: boolean): void {
+  private written(task: Pick<Task, 'status' | 'error' | 'runAt'>, handedBack: boolean): void {
     this.span.setAttribute(ATTR.status, task.status);
     if (handedBack || task.status === 'succeeded' || task.status === 'cancelled') return;
     this.span.setAttribute(ATTR.errorType, typeof task.error?.name === 'string' ? task.error.name : 'Error');

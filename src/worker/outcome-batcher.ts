@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { GroupCommit } from '../database/group-commit.js';
-import type { Task } from '../task-store/task.js';
 import { TaskRepository } from '../task-store/task.repository.js';
-import type { AttemptOutcome } from '../task-store/task.repository.js';
+import type { AttemptOutcome, WrittenOutcome } from '../task-store/task.repository.js';
 
 /** Outcomes written per statement at most. */
 const MAX_BATCH = 500;
@@ -15,7 +14,7 @@ const MAX_BATCH = 500;
  */
 @Injectable()
 export class OutcomeBatcher {
-  private readonly outcomes: GroupCommit<AttemptOutcome, Task | undefined>;
+  private readonly outcomes: GroupCommit<AttemptOutcome, WrittenOutcome | undefined>;
 
   constructor(tasks: TaskRepository) {
     this.outcomes = new GroupCommit(async (batch) => {
@@ -27,7 +26,7 @@ export class OutcomeBatcher {
   }
 
   /** Resolves with the task as written, or undefined when the attempt was no longer ours. */
-  write(outcome: AttemptOutcome): Promise<Task | undefined> {
+  write(outcome: AttemptOutcome): Promise<WrittenOutcome | undefined> {
     return this.outcomes.add(outcome);
   }
 }

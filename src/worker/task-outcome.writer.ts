@@ -2,9 +2,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '../config/app-config.js';
 import type { AppConfig } from '../config/app-config.js';
 import { isDatabaseUnavailable, isRefusedValue } from '../database/database-errors.js';
-import type { Task, TaskError } from '../task-store/task.js';
+import type { TaskError } from '../task-store/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
+import type { WrittenOutcome } from '../task-store/task.repository.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { describeOutcome } from '../task-store/outcome-log.js';
 import { preciseNow } from '../task-store/precise-now.js';
@@ -31,13 +32,13 @@ export class TaskOutcomeWriter {
   ) {}
 
   /** Returns the task as written, or undefined when nothing was (no longer held, or the write failed). */
-  async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<Task | undefined> {
+  async write(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<WrittenOutcome | undefined> {
     const { task, held } = attempt;
     if (attempt.abortKind === 'lease-lost') {
       this.logger.warn(`task ${task.id}: lease lost to another replica; its outcome is not written`);
       return undefined;
     }
-    let written: Task | undefined;
+    let written: WrittenOutcome | undefined;
     try {
       written = await this.retryWhileUnavailable(task.id, () => this.store(attempt, outcome));
     } catch (error) {
@@ -62,7 +63,7 @@ export class TaskOutcomeWriter {
   }
 
   /** One try at the write that fits the outcome. Returns the task as written, or undefined if no longer ours. */
-  private async store(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<Task | undefined> {
+  private async store(attempt: RunningAttempt, outcome: HandlerOutcome): Promise<WrittenOutcome | undefined> {
     const { held, signal } = attempt;
     if (attempt.abortKind === 'shutdown') return this.tasks.release(held);
     if (attempt.abortKind === 'timeout') {
@@ -78,7 +79,7 @@ export class TaskOutcomeWriter {
    * task for good, saying why: its handler has done its work, and running it again would redo that work
    * only to return the same value. A retry stays one `POST /tasks/:id/retry` away once the handler is fixed.
    */
-  private async succeed(attempt: RunningAttempt, value: unknown): Promise<Task | undefined> {
+  private async succeed(attempt: RunningAttempt, value: unknown): Promise<WrittenOutcome | undefined> {
     let resultJson: string;
     try {
       resultJson = JSON.stringify(value ?? null) ?? 'null'; // undefined for a function or a symbol: no result
@@ -101,14 +102,14 @@ export class TaskOutcomeWriter {
     attempt: RunningAttempt,
     error: TaskError,
     abandoned: boolean,
-  ): Promise<Task | undefined> {
+  ): Promise<WrittenOutcome | undefined> {
     if (!abandoned) return this.fail(attempt, error, false);
     const message = `${error.message}; the handler ignored its abort signal, so it is not retried`;
     return this.fail(attempt, { ...error, message }, true);
   }
 
   /** Fails the attempt: the task is retried after a backoff while attempts remain, unless `doNotRetry`. */
-  private fail(attempt: RunningAttempt, error: TaskError, doNotRetry: boolean): Promise<Task | undefined> {
+  private fail(attempt: RunningAttempt, error: TaskError, doNotRetry: boolean): Promise<WrittenOutcome | undefined> {
     return this.outcomes.write({
       held: attempt.held,
       ...startWithOutcome(attempt),

@@ -2,6 +2,7 @@
 import {
   RETURN_AND_ANNOUNCE,
   STOPPED_ERROR,
+  OUTCOME_COLUMNS,
   TASK_COLUMNS,
   failedAttemptOutcome,
   handlerStartedAt,
@@ -61,7 +62,7 @@ export const FINISH_ATTEMPTS = `
         lease_expires_at = NULL
     FROM input
     WHERE t.id = input.id AND (${HOLDS_THE_ATTEMPT})
-    RETURNING ${TASK_COLUMNS}
+    RETURNING ${OUTCOME_COLUMNS}
   ), recorded AS (
     ${recordAttempts('changed JOIN input ON input.id = changed.id WHERE input.error IS NOT NULL')}
   )

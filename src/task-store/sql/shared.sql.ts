@@ -31,6 +31,15 @@ export const TASK_SUMMARY_COLUMNS = `
 export const TASK_COLUMNS = `${TASK_SUMMARY_COLUMNS}, t.payload, t.result`;
 
 /**
+ * What an outcome write returns of each task (WrittenOutcome): what its "task result" log line, its metrics,
+ * its trace and task_attempts need, and no more. A drain writes thousands of outcomes a second: the rest of
+ * the row (payload, dates, progress) would be sent and parsed only to be dropped.
+ */
+export const OUTCOME_COLUMNS = `
+  t.id, t.type, t.status, t.attempt, t.max_attempts AS "maxAttempts", t.worker_id AS "workerId",
+  t.run_at AS "runAt", t.started_at AS "startedAt", t.error, t.result`;
+
+/**
  * The submitting request's id (`requestId`), beside TASK_COLUMNS where a task's log lines are written:
  * the claim, the stop and lease recovery. Not part of the Task the API shows.
  */
