@@ -225,12 +225,14 @@ export class TaskRepository {
         outcomes.map(({ held }) => held.workerId),
         outcomes.map(({ held }) => held.attempt),
         outcomes.map((outcome) => (outcome.ok ? outcome.resultJson : null)),
-        outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson)),
-        outcomes.map((outcome) => (outcome.ok ? 0 : outcome.retryDelayMs)),
-        outcomes.map((outcome) => (outcome.ok ? false : outcome.doNotRetry)),
-        outcomes.map(({ startedAt }) => startedAt ?? null),
-        outcomes.map(({ held, startedAt }) =>
-          startedAt === undefined ? null : held.workerId.slice(0, held.workerId.lastIndexOf('/')),
+        nullWhenAllNull(outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson))),
+        nullWhenAllNull(outcomes.map((outcome) => (outcome.ok ? null : outcome.retryDelayMs))),
+        nullWhenAllNull(outcomes.map((outcome) => (outcome.ok ? null : outcome.doNotRetry))),
+        nullWhenAllNull(outcomes.map(({ startedAt }) => startedAt ?? null)),
+        nullWhenAllNull(
+          outcomes.map(({ held, startedAt }) =>
+            startedAt === undefined ? null : held.workerId.slice(0, held.workerId.lastIndexOf('/')),
+          ),
         ),
       ],
       { name: 'finish_attempts' },
@@ -362,4 +364,13 @@ function matchToInput(tasks: NewTask[], inserted: Task[], existing: Task[]): Sto
     byKey.set(task.key, { task: stored.task, created: false });
     return stored;
   });
+}
+
+/**
+ * An array parameter of a multi-array `unnest` that holds only nulls, sent as NULL instead: unnest pads the
+ * shorter arrays with nulls, so the rows are the same, and a batch of 500 successes is not sent (and escaped
+ * element by element) five columns of nulls.
+ */
+function nullWhenAllNull<T>(values: (T | null)[]): (T | null)[] | null {
+  return values.every((value) => value === null) ? null : values;
 }

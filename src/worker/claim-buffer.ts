@@ -68,6 +68,8 @@ export class ClaimBuffer {
   /** Removes and returns the ids of tasks buffered more than `ms` ago. */
   takeOlderThan(ms: number): string[] {
     const before = this.now() - ms;
+    // Asked at every start: most often nothing is that old, and nothing need be copied.
+    if (!this.tasks.some((task) => task.bufferedAt < before)) return [];
     const old = this.tasks.filter((task) => task.bufferedAt < before);
     this.tasks = this.tasks.filter((task) => task.bufferedAt >= before);
     return old.map(({ task }) => task.id);

@@ -36,8 +36,9 @@ const HOLDS_THE_ATTEMPT = `
  * handler ended before its start was written (a short task) has its start written here too, in the same
  * statement: attempt, worker id, started_at (handlerStartedAt), out of the buffer.
  * $1 ids, $2 worker ids, $3 attempts, $4 results (JSON text; null for a failure), $5 errors (JSON text;
- * null for a success), $6 retry delays in ms, $7 true: do not retry, $8 when the handler started (ms since the
- * epoch) for an attempt whose start is written here (else null), $9 the replica ids of those.
+ * null for a success), $6 retry delays in ms, $7 true: do not retry (both null for a success), $8 when the
+ * handler started (ms since the epoch) for an attempt whose start is written here (else null), $9 the
+ * replica ids of those. An array of nulls may come as one NULL: unnest pads the shorter arrays with nulls.
  */
 export const FINISH_ATTEMPTS = `
   WITH input AS (
