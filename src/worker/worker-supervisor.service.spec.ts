@@ -14,7 +14,7 @@ import type { TaskRunners } from './task-runners.js';
 import type { TaskOutcomeWriter } from './task-outcome.writer.js';
 import type { WorkerPresence } from './worker-presence.js';
 import { claimedTask } from './test-support/claimed-task.js';
-import { WorkerSupervisor } from './worker-supervisor.service.js';
+import { UNWRITTEN_BEYOND_SLOTS, WorkerSupervisor } from './worker-supervisor.service.js';
 
 const LEASE_MS = 30_000;
 const HEARTBEAT_MS = LEASE_MS / 3;
@@ -132,10 +132,20 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
   const renewLeases = jest.fn((held: HeldAttempt[]) =>
     Promise.resolve(held.map(({ id }) => ({ id, stopRequested: false }))),
   );
+  /** The attempts handed back to the queue unstarted (RELEASE_TASK). */
+  const release = jest.fn((held: HeldAttempt) =>
+    Promise.resolve({ ...claimedTask({ id: held.id }), status: 'queued' }),
+  );
   const notifications = new EventEmitter();
   const supervisor = new WorkerSupervisor(
     config,
-    { renewLeases, recordStarts, leaveBuffer, saveProgress: () => Promise.resolve(true) } as unknown as TaskRepository,
+    {
+      renewLeases,
+      recordStarts,
+      leaveBuffer,
+      release,
+      saveProgress: () => Promise.resolve(true),
+    } as unknown as TaskRepository,
     notifications as unknown as TaskNotificationsService,
     { types: ['gate'], of: () => handler } as unknown as TaskRunners,
     outcomes as unknown as TaskOutcomeWriter,
@@ -156,6 +166,9 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
     outcomeWrites: () => [...writes.keys()],
     notifications,
     renewLeases,
+    release,
+    /** Whether task `id`'s handler was started. */
+    ran: (id: string) => signals.has(id),
     /** The AbortSignal of task `id`'s handler. */
     signalOf: (id: string) => signals.get(id)!,
     /** Task `id`'s handler returns. */
@@ -226,6 +239,24 @@ describe('WorkerSupervisor', () => {
     expect(claims).toHaveLength(2);
   });
 
+  it('claims no more while UNWRITTEN_BEYOND_SLOTS attempts beyond its slots wait for their outcome, and again once one is written', async () => {
+    const { supervisor, claims, notifications, end, finishWrite } = supervisorWith({ concurrency: 1 });
+    supervisor.onApplicationBootstrap();
+    const held = 1 + UNWRITTEN_BEYOND_SLOTS;
+    for (let i = 0; i < held; i++) {
+      await claims[i].answer([claimed(`t${i}`, 1)]);
+      await end(`t${i}`); // its slot is free; its outcome write stays pending
+    }
+    // The last handler's end freed the slot, but the replica holds its slot's worth plus the bound unwritten.
+    expect(claims).toHaveLength(held);
+    notifications.emit('wake');
+    await jest.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
+    expect(claims).toHaveLength(held);
+    await finishWrite('t0');
+    expect(claims).toHaveLength(held + 1);
+    expect(claims[held].freeSlots).toEqual([1]);
+  });
+
   it('does not claim while every slot is busy, whatever wakes it', async () => {
     const { supervisor, claims, notifications } = supervisorWith({ concurrency: 2 });
     supervisor.onApplicationBootstrap();
@@ -246,6 +277,20 @@ describe('WorkerSupervisor', () => {
     notifications.emit('stop', 'b');
     await claims[1].answer([claimed('b', 2)]);
     expect((signalOf('b').reason as TaskAbortReason).kind).toBe('stop');
+  });
+
+  it('hands back unstarted the tasks of a claim answered a whole heartbeat after it was sent', async () => {
+    const { supervisor, claims, release, ran } = supervisorWith({ concurrency: 2 });
+    supervisor.onApplicationBootstrap();
+    // Frozen, or the database stalled: the leases the claim set may have run out since.
+    await jest.advanceTimersByTimeAsync(HEARTBEAT_MS + 1);
+    await claims[0].answer([claimed('late', 1)]);
+    expect(ran('late')).toBe(false);
+    expect(release.mock.calls.map(([held]) => held)).toEqual([{ id: 'late', workerId: 'r/1', attempt: 1 }]);
+    // Its slot is free: the next claim may take it.
+    expect(claims.at(-1)!.freeSlots).toEqual([1, 2]);
+    await claims.at(-1)!.answer([claimed('prompt', 1)]);
+    expect(ran('prompt')).toBe(true);
   });
 
   it('at shutdown stops claiming, gives running handlers SHUTDOWN_GRACE_MS, then aborts them and waits for their writes', async () => {

@@ -35,7 +35,7 @@ const EARLY_STOP_MEMORY_MS = 10_000;
  * 500 slots, 10,000 attempts waited for their outcome's write, and collecting their garbage took 13 % of
  * the replica's time).
  */
-const UNWRITTEN_BEYOND_SLOTS = 1000;
+export const UNWRITTEN_BEYOND_SLOTS = 1000;
 
 /** A buffered task this old (4 × PREFETCH_HORIZON_MS) is handed back at the next poll. */
 const STALE_IN_BUFFER_MS = 4 * PREFETCH_HORIZON_MS;
@@ -76,7 +76,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   /** The heartbeat's period: leases renewed, buffered tasks that waited this long handed back. */
   private readonly heartbeatMs: number;
   private fillScheduled = false;
-  /** Writes taking tasks out of the buffer, in flight: shutdown waits for them. */
+  /** Writes taking tasks out of the buffer or handing claimed ones back, in flight: shutdown waits for them. */
   private readonly leaving = new Set<Promise<void>>();
   /** Slots promised to a claim in flight: not free, although nothing runs in them yet. */
   private readonly promised = new Set<number>();
@@ -191,7 +191,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    * lets this replica fill while the writes of attempts that ended are pending.
    */
   private freeSlots(): number[] {
-    const room = this.config.workerConcurrency + UNWRITTEN_BEYOND_SLOTS - this.running.size;
+    // Slots promised to a claim in flight count too: their tasks join `running` when it lands.
+    const room = this.config.workerConcurrency + UNWRITTEN_BEYOND_SLOTS - this.running.size - this.promised.size;
     const free: number[] = [];
     for (let slot = 1; slot <= this.config.workerConcurrency && free.length < room; slot++)
       if (this.handlersInSlot[slot] === 0 && !this.promised.has(slot)) free.push(slot);
@@ -287,6 +288,38 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     return leaving;
   }
 
+  /**
+   * Hands tasks a claim started in slots back to the queue without running them, each fenced by its
+   * attempt (RELEASE_TASK: the attempt is not counted; a task whose lease ran out meanwhile is not touched).
+   */
+  private handBackUnstarted(tasks: ClaimedTask[]): Promise<void> {
+    if (tasks.length === 0) return Promise.resolve();
+    const handing = outsideAnyRequest(() => Promise.all(tasks.map((task) => this.releaseUnstarted(task))))
+      .then(() => undefined)
+      .finally(() => this.leaving.delete(handing));
+    this.leaving.add(handing);
+    return handing;
+  }
+
+  private async releaseUnstarted(task: ClaimedTask): Promise<void> {
+    try {
+      const released = await this.tasks.release({
+        id: task.id,
+        workerId: task.workerId as string,
+        attempt: task.attempt,
+      });
+      withRequestId(task.requestId, () =>
+        this.logger.warn(
+          released
+            ? `task ${task.id} (${task.type}) handed back unstarted (${released.status}): its claim was answered too late to trust its lease`
+            : `task ${task.id} (${task.type}) not started: its claim was answered after its lease ran out`,
+        ),
+      );
+    } catch (error) {
+      this.logger.warn(`could not hand back task ${task.id}; it returns after LEASE_MS: ${(error as Error).message}`);
+    }
+  }
+
   private async writeLeave(ids: string[], why: string): Promise<void> {
     try {
       const left = await this.tasks.leaveBuffer(ids, this.config.replicaId);
@@ -348,8 +381,16 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         stopClaimTimer();
         const { started, buffered } = claimed;
         const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: started.length };
-        this.buffer.started(started.length);
-        for (const task of started) this.start(new RunningAttempt(task, round));
+        if (round.endedAt.getTime() - startedAt.getTime() > this.heartbeatMs) {
+          // Answered a whole heartbeat after it was sent (this replica was frozen, or the database stalled):
+          // the claim's leases may have run out meanwhile, and another replica run the tasks to their end
+          // (chaos saw a handler start 157 ms after its task had failed elsewhere). Handed back unstarted;
+          // what it buffered is that old too, and goes back at the next start or poll.
+          void this.handBackUnstarted(started);
+        } else {
+          this.buffer.started(started.length);
+          for (const task of started) this.start(new RunningAttempt(task, round));
+        }
         // A stop whose notification overtook this claim's answer: cancelled without starting.
         const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));
         // A task that runs here already (its buffer expired while its start was being written, and this
