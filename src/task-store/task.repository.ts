@@ -214,8 +214,8 @@ export class TaskRepository {
   }
 
   /**
-   * Writes many attempts' outcomes in one statement. Returns the tasks as written (WrittenOutcome); an attempt missing from
-   * the result was no longer held by its worker (fenced off) and wrote nothing.
+   * Writes many attempts' outcomes in one statement. Returns the tasks as written (WrittenOutcome); an
+   * attempt missing from the result was no longer held by its worker (fenced off) and wrote nothing.
    */
   async finishMany(outcomes: AttemptOutcome[]): Promise<WrittenOutcome[]> {
     const written = await this.db.rows<WrittenOutcome>(

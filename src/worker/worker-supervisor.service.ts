@@ -27,13 +27,13 @@ const EARLY_STOP_MEMORY_MS = 10_000;
 
 /**
  * How many attempts beyond its slots a replica holds at most before it starts more, from its buffer or by a
- * claim: those whose handler ended and whose start or outcome is still being written. Outcomes are group-committed, one
- * write in flight, so what piles up during a write goes in the next: a drain of short tasks is bound by
- * that writer, and the bound sets its batches' size (a drain at 5 slots: 15,500 jobs/s with 300, batches
- * of about 130; 18,200 with 1,000, batches of about 240; a second write in flight made smaller batches and
- * ran slower). Without a bound, handlers would end faster than their outcomes are written, in memory (at
- * 500 slots, 10,000 attempts waited for their outcome's write, and collecting their garbage took 13 % of
- * the replica's time).
+ * claim: those whose handler ended and whose start or outcome is still being written. Outcomes are
+ * group-committed, one write in flight, so what piles up during a write goes in the next: a drain of short
+ * tasks is bound by that writer, and this bound sets its batches' size (a drain at 5 slots: 15,500 jobs/s
+ * with 300, batches of about 130; 18,200 with 1,000, batches of about 240; a second write in flight made
+ * smaller batches and ran slower). Without a bound, handlers would end faster than their outcomes are
+ * written, in memory (at 500 slots, 10,000 attempts waited for their outcome's write, and collecting their
+ * garbage took 13 % of the replica's time).
  */
 export const UNWRITTEN_BEYOND_SLOTS = 1000;
 
