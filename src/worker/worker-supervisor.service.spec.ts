@@ -279,11 +279,22 @@ describe('WorkerSupervisor', () => {
     expect((signalOf('b').reason as TaskAbortReason).kind).toBe('stop');
   });
 
-  it('hands back unstarted the tasks of a claim answered a whole heartbeat after it was sent', async () => {
+  it('starts the tasks of a slow claim and renews their leases at once', async () => {
+    const { supervisor, claims, renewLeases, ran } = supervisorWith({ concurrency: 2 });
+    supervisor.onApplicationBootstrap();
+    // A busy machine: answered after a heartbeat, with two of them still left on the leases it set.
+    await jest.advanceTimersByTimeAsync(HEARTBEAT_MS + 1);
+    renewLeases.mockClear();
+    await claims[0].answer([claimed('slow', 1)]);
+    expect(ran('slow')).toBe(true);
+    expect(renewLeases.mock.calls.map(([held]) => held.map(({ id }) => id))).toEqual([['slow']]);
+  });
+
+  it('hands back unstarted the tasks of a claim answered with less than a heartbeat left on its leases', async () => {
     const { supervisor, claims, release, ran } = supervisorWith({ concurrency: 2 });
     supervisor.onApplicationBootstrap();
     // Frozen, or the database stalled: the leases the claim set may have run out since.
-    await jest.advanceTimersByTimeAsync(HEARTBEAT_MS + 1);
+    await jest.advanceTimersByTimeAsync(LEASE_MS - HEARTBEAT_MS + 1);
     await claims[0].answer([claimed('late', 1)]);
     expect(ran('late')).toBe(false);
     expect(release.mock.calls.map(([held]) => held)).toEqual([{ id: 'late', workerId: 'r/1', attempt: 1 }]);

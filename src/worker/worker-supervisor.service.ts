@@ -290,7 +290,10 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
 
   /**
    * Hands tasks a claim started in slots back to the queue without running them, each fenced by its
-   * attempt (RELEASE_TASK: the attempt is not counted; a task whose lease ran out meanwhile is not touched).
+   * attempt (RELEASE_TASK: the attempt is not counted, or the task ends `cancelled` if a stop was asked).
+   * One that lease recovery already took back is not touched; one whose lease ran out but that recovery
+   * has not reached yet is handed back the same way. One statement per task: this happens only after a
+   * freeze or a stall of most of a lease.
    */
   private handBackUnstarted(tasks: ClaimedTask[]): Promise<void> {
     if (tasks.length === 0) return Promise.resolve();
@@ -308,6 +311,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         workerId: task.workerId as string,
         attempt: task.attempt,
       });
+      if (released?.status === 'cancelled') this.metrics.finished.inc({ type: task.type, status: 'cancelled' });
       withRequestId(task.requestId, () =>
         this.logger.warn(
           released
@@ -366,6 +370,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         for (const slot of slots) this.promised.add(slot);
         const stopClaimTimer = this.metrics.claimDuration.startTimer();
         const startedAt = new Date();
+        const sentAt = performance.now(); // monotonic: a clock step must not fake or hide a late answer
         let claimed: Awaited<ReturnType<TaskClaimer['claim']>>;
         try {
           claimed = await this.claimer.claim(
@@ -381,15 +386,18 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         stopClaimTimer();
         const { started, buffered } = claimed;
         const round: ClaimRound = { startedAt, endedAt: new Date(), claimed: started.length };
-        if (round.endedAt.getTime() - startedAt.getTime() > this.heartbeatMs) {
-          // Answered a whole heartbeat after it was sent (this replica was frozen, or the database stalled):
-          // the claim's leases may have run out meanwhile, and another replica run the tasks to their end
-          // (chaos saw a handler start 157 ms after its task had failed elsewhere). Handed back unstarted;
-          // what it buffered is that old too, and goes back at the next start or poll.
+        const answeredAfterMs = performance.now() - sentAt;
+        if (answeredAfterMs > this.config.leaseMs - this.heartbeatMs) {
+          // Answered so late (this replica was frozen, or the database stalled) that less than a heartbeat
+          // of the claim's leases may be left, or none: another replica may run the tasks to their end
+          // meanwhile (chaos saw a handler start 157 ms after its task had failed elsewhere). Handed back
+          // unstarted; what the claim buffered is older than a heartbeat too, and goes back at the next start.
           void this.handBackUnstarted(started);
         } else {
           this.buffer.started(started.length);
           for (const task of started) this.start(new RunningAttempt(task, round));
+          // A slow answer (a busy machine): renewed now rather than up to a heartbeat later.
+          if (answeredAfterMs > this.heartbeatMs && started.length > 0) void this.renewLeases();
         }
         // A stop whose notification overtook this claim's answer: cancelled without starting.
         const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));
