@@ -30,15 +30,21 @@ export function graphileWorker(tuned = true, concurrency = REFERENCE_CONCURRENCY
     id: tuned ? 'graphile-worker' : 'graphile-worker-plain',
     label: `graphile-worker ${VERSION}${tuned ? '' : ' (plain)'}`,
     config: tuned
-      ? `concurrency ${concurrency}, localQueue.size ${localQueueSize}, completeJobBatchDelay 0, failJobBatchDelay 0, maxPoolSize 10 (default)`
-      : `concurrency ${concurrency}, no local queue, no batched completion, maxPoolSize 10 (default)`,
+      ? `concurrency ${concurrency}, localQueue.size ${localQueueSize}, completeJobBatchDelay 0, failJobBatchDelay 0, pg pools of 10 (its default size)`
+      : `concurrency ${concurrency}, no local queue, no batched completion, pg pools of 10 (its default size)`,
     concurrency: { reference: REFERENCE_CONCURRENCY, at: (n) => graphileWorker(tuned, n) },
     store: 'postgres',
     async migrate(url) {
       await runMigrations({ connectionString: url, logger: silent });
     },
     async open(url) {
-      const utils = await makeWorkerUtils({ connectionString: url, logger: silent });
+      // Pools of our own, as graphile-worker makes them from a connection string (node-postgres's default
+      // of 10 connections each), but ended and listened to by us: graphile-worker's release ends its pools
+      // without waiting and drops their error listener first, so the DROP DATABASE … WITH (FORCE) after a
+      // workload could end a connection still closing and crash the bench with an unhandled 'error'.
+      const utilsPool = benchPool(url);
+      const runnerPool = benchPool(url);
+      const utils = await makeWorkerUtils({ pgPool: utilsPool, logger: silent });
       const probe = new pg.Client({ connectionString: url });
       await probe.connect();
       let runner: Runner | undefined;
@@ -55,7 +61,7 @@ export function graphileWorker(tuned = true, concurrency = REFERENCE_CONCURRENCY
         prepareWorkers(entered) {
           return Promise.resolve(async () => {
             runner = await run({
-              connectionString: url,
+              pgPool: runnerPool,
               concurrency,
               noHandleSignals: true,
               logger: silent,
@@ -80,10 +86,20 @@ export function graphileWorker(tuned = true, concurrency = REFERENCE_CONCURRENCY
         async close() {
           await runner?.stop();
           await utils.release();
-          await probe.end();
+          await Promise.all([runnerPool.end(), utilsPool.end(), probe.end()]);
         },
       };
       return client;
     },
   };
+}
+
+/** A pool like the one graphile-worker makes from a connection string, whose connection errors are ignored. */
+function benchPool(url: string): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  // An idle connection ended by DROP DATABASE … WITH (FORCE), or a checked-out one: graphile-worker asks for
+  // both listeners on a pool it is given (and says so once per start when one is missing).
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
 }
