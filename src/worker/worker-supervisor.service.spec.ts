@@ -375,6 +375,24 @@ describe('WorkerSupervisor', () => {
       expect(written.get('c')?.startGoesWithOutcome).toBe(true);
     });
 
+    it('does not start again a task whose attempt from an earlier buffering ended here after that buffer expired', async () => {
+      const { claims, released, notifications, endOnly, signalOf, finishWrite } = await withBuffered(['c']);
+      endOnly('b');
+      await jest.advanceTimersByTimeAsync(0); // c starts from the buffer
+      const firstRun = signalOf('c');
+      endOnly('c');
+      await settle(); // its start goes with its outcome, whose write waits past the buffer's lease
+      await jest.advanceTimersByTimeAsync(LEASE_MS);
+      await finishWrite('b');
+      await finishWrite('c'); // written against a later buffering of c here, it may have ended c
+      // Lease recovery had taken c back, and this replica's next claim buffered it again at the same count.
+      await claims.at(-1)!.answer([]); // the claim in flight, sent long ago
+      notifications.emit('wake'); // a claim sent now (or the round just answered goes on with one)
+      await claims.at(-1)!.answer([], [buffered('c')]);
+      expect(signalOf('c')).toBe(firstRun); // not run a second time
+      expect(released).toContainEqual(['c']);
+    });
+
     it('aborts a started buffered task that was no longer ours, and writes no outcome for it', async () => {
       const { records, end, signalOf, outcomeWrites } = await withBuffered(['c']);
       await end('b');

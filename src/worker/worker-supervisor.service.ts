@@ -17,6 +17,7 @@ import { TaskClaimer } from './task-claimer.js';
 import { TaskRunners } from './task-runners.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
 import { WorkerPresence } from './worker-presence.js';
+import { preciseNow } from '../task-store/precise-now.js';
 
 /**
  * How long a stop for a task this replica does not (yet) run is remembered. The stop's NOTIFY can
@@ -62,6 +63,14 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     { attempt: RunningAttempt; finished: Promise<void>; handlerDone: boolean }
   >();
   private readonly earlyStops = new Map<string, number>();
+  /**
+   * Tasks whose attempt started from the buffer ended here lately, after outliving what is left of a buffer's
+   * lease (LEASE_MS - a heartbeat): the attempt count each was buffered at, and when it ended. Such a task may
+   * have been taken back by lease recovery and buffered here again by a later claim, which looks the same in
+   * the database (same replica, same attempt count): its outcome, written then, passed that claim's fence and
+   * ended the task. A claim that buffers it again at that count is not started (claimRounds).
+   */
+  private readonly endedAfterBufferLease = new Map<string, { attempt: number; at: number }>();
   /** Entries of `running` whose handler has not ended: kept as a count, read at every start and end. */
   private handlersRunning = 0;
   /**
@@ -136,6 +145,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.heartbeatTimer = setInterval(() => {
       void this.renewLeases();
       void this.leaveBuffer(this.buffer.takeOlderThan(this.heartbeatMs), 'it waited a whole heartbeat in the buffer');
+      this.forgetEndedBefore(Date.now() - this.config.leaseMs);
       void this.presence.beat();
     }, this.heartbeatMs);
     this.started = true;
@@ -401,10 +411,19 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         }
         // A stop whose notification overtook this claim's answer: cancelled without starting.
         const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));
+        // An attempt of it from an earlier buffering ended here since, and may have ended it (see
+        // endedAfterBufferLease): handed back, not started again (for a task that ended, a no-op).
+        const endedHere = buffered.filter((task) => this.endedHereAt(task) !== undefined);
+        void this.leaveBuffer(
+          endedHere.map((task) => task.id),
+          'an attempt of it from an earlier buffering ended here since',
+        );
         // A task that runs here already (its buffer expired while its start was being written, and this
         // claim buffered it again) is not started twice: that start, still being written, takes it.
         this.buffer.add(
-          buffered.filter((task) => !stoppedEarly.includes(task) && !this.running.has(task.id)),
+          buffered.filter(
+            (task) => !stoppedEarly.includes(task) && !endedHere.includes(task) && !this.running.has(task.id),
+          ),
           startedAt.getTime(),
         );
         void this.leaveBuffer(
@@ -417,6 +436,25 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
     }
+  }
+
+  /** Forgets the attempts of endedAfterBufferLease that ended before `before` (ms since the epoch). */
+  private forgetEndedBefore(before: number): void {
+    for (const [id, { at }] of this.endedAfterBufferLease) {
+      if (at >= before) break; // in the order they ended
+      this.endedAfterBufferLease.delete(id);
+    }
+  }
+
+  /**
+   * When an attempt of `task`, started from an earlier buffering of it at the same attempt count, ended here
+   * after outliving a buffer's lease (endedAfterBufferLease); undefined if none did within LEASE_MS.
+   */
+  private endedHereAt(task: ClaimedTask): number | undefined {
+    const ended = this.endedAfterBufferLease.get(task.id);
+    if (ended && Date.now() - ended.at > this.config.leaseMs) this.endedAfterBufferLease.delete(task.id);
+    else if (ended?.attempt === task.attempt) return ended.at;
+    return undefined;
   }
 
   /**
@@ -449,6 +487,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       `task ${task.id} (${task.type}) started, attempt ${task.attempt}/${task.maxAttempts} on ${attempt.held.workerId}`,
     );
     const handler = this.runners.of(task.type);
+    // Started from the buffer: its start is still being written (startBuffered).
+    const fromBuffer = !attempt.isRecorded;
     const entry = { attempt, finished: Promise.resolve(), handlerDone: false };
     const handlerEnded = (): void => {
       if (entry.handlerDone) return;
@@ -481,6 +521,10 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       .finally(() => {
         handlerEnded();
         if (this.running.get(task.id) === entry) this.running.delete(task.id);
+        if (fromBuffer && preciseNow() - attempt.startedAt > this.config.leaseMs - this.heartbeatMs) {
+          this.endedAfterBufferLease.delete(task.id); // re-inserted last: the map stays in the order they ended
+          this.endedAfterBufferLease.set(task.id, { attempt: task.attempt - 1, at: Date.now() });
+        }
         // Its writes are done: a replica held back by UNWRITTEN_BEYOND_SLOTS may fill its slots again.
         if (!this.stopping) this.fillSlotsSoon();
       });
