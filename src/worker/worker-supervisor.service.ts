@@ -292,8 +292,17 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    */
   private leaveBuffer(ids: string[], why: string): Promise<void> {
     if (ids.length === 0) return Promise.resolve();
-    // For the tasks it names, not for the request whose task's end set it off; shutdown waits for it.
-    const leaving = outsideAnyRequest(() => this.writeLeave(ids, why)).finally(() => this.leaving.delete(leaving));
+    return this.handingBack(() => this.writeLeave(ids, why));
+  }
+
+  /**
+   * Runs a write that hands tasks back: for the tasks it names, not for the request whose task's end set it
+   * off; shutdown waits for it (`leaving`).
+   */
+  private handingBack(write: () => Promise<unknown>): Promise<void> {
+    const leaving: Promise<void> = outsideAnyRequest(write)
+      .then(() => undefined)
+      .finally(() => this.leaving.delete(leaving));
     this.leaving.add(leaving);
     return leaving;
   }
@@ -307,11 +316,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    */
   private handBackUnstarted(tasks: ClaimedTask[]): Promise<void> {
     if (tasks.length === 0) return Promise.resolve();
-    const handing = outsideAnyRequest(() => Promise.all(tasks.map((task) => this.releaseUnstarted(task))))
-      .then(() => undefined)
-      .finally(() => this.leaving.delete(handing));
-    this.leaving.add(handing);
-    return handing;
+    return this.handingBack(() => Promise.all(tasks.map((task) => this.releaseUnstarted(task))));
   }
 
   private async releaseUnstarted(task: ClaimedTask): Promise<void> {
