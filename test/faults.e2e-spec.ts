@@ -125,7 +125,7 @@ describe('faults', () => {
     const inBuffer = (): Promise<{ id: string; deadline: Date }[]> =>
       database.query(
         `SELECT id::text, lease_expires_at AS deadline FROM tasks
-         WHERE status = 'queued' AND buffered_by = 'buffering' ORDER BY id`,
+         WHERE status = 'queued' AND starts_with(buffered_by, 'buffering#') ORDER BY id`,
       );
     await waitForTask('the long task to hold the slot', ids[30], (task) => task.status === 'running');
     await waitFor('tasks to wait in the buffer of the replica', async () => (await inBuffer()).length >= 2);

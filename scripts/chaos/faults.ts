@@ -16,8 +16,9 @@ export interface Fault {
 /**
  * A kill -9, with the tasks its replica held at that moment: another replica must take them over.
  * `held`: running there (its worker id). `buffered`: claimed ahead into its buffer, still `queued` with
- * `buffered_by` = its REPLICA_ID; some of these it may have started just before the kill without the start
- * being written yet, so they may run again elsewhere (at-least-once), but never at the same time.
+ * `buffered_by` the mark of one of its claims (`<REPLICA_ID>#<claim number>`); some of these it may have
+ * started just before the kill without the start being written yet, so they may run again elsewhere
+ * (at-least-once), but never at the same time.
  */
 export interface Kill {
   replicaId: string;
@@ -82,7 +83,7 @@ export class ChaosMonkey {
     // waits for lease_expires_at: this is what it held. One statement, so both lists are of one moment.
     const { rows } = await this.pool.query<{ id: string; buffered: boolean }>(
       `SELECT id, status = 'queued' AS buffered FROM tasks
-       WHERE (status = 'running' AND worker_id LIKE $1 || '/%') OR (status = 'queued' AND buffered_by = $1)`,
+       WHERE (status = 'running' AND worker_id LIKE $1 || '/%') OR (status = 'queued' AND starts_with(buffered_by, $1 || '#'))`,
       [victim.id],
     );
     const held = rows.filter((row) => !row.buffered).map((row) => row.id);

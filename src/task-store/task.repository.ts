@@ -25,7 +25,8 @@ export interface HeldAttempt {
 
 /**
  * What a claim asks for: tasks of these types, one per free slot, held by this replica for a lease, and
- * `ahead` more (queues without limits only) into its buffer, held as long.
+ * `ahead` more (queues without limits only) into its buffer, held as long under the mark `buffering`
+ * (`<replica id>#<claim number>`, unique to this claim: see bufferSlotted in claim.sql.ts).
  */
 export interface Claim {
   types: string[];
@@ -33,13 +34,23 @@ export interface Claim {
   ahead: number;
   replicaId: string;
   leaseMs: number;
+  buffering: string;
 }
 
-/** What a claim or a start of buffered tasks came to: tasks now running here, and tasks now in the buffer. */
+/** What a claim came to: tasks now running here, and tasks now in the buffer. */
 export interface Claimed {
   started: ClaimedTask[];
-  buffered: ClaimedTask[];
+  buffered: BufferedClaim[];
 }
+
+/**
+ * A task a claim buffered, with the mark of that buffering (`buffered_by`): every write that starts it or
+ * takes it out of the buffer names that mark, and changes nothing once the task is no longer in it.
+ */
+export type BufferedClaim = ClaimedTask & { buffering: string };
+
+/** A buffered task as the writes that take it out of its buffer name it. */
+export type InBuffering = Pick<BufferedClaim, 'id' | 'buffering'>;
 
 /**
  * A task with its trace and the id of the request that submitted it (null: none), which its spans and log
@@ -56,8 +67,9 @@ export interface StoredTask {
 
 /**
  * What one attempt came to, ready to store: a result (JSON text), or an error (JSON text) with the delay
- * before a retry, or `doNotRetry` to rule one out. `startedAt` (ms since the epoch, this replica's clock):
- * the attempt began in the claim buffer and its start was not written yet; it is written with the outcome.
+ * before a retry, or `doNotRetry` to rule one out. `startedFrom`: the attempt began in a claim buffer and
+ * its start was not written yet; it is written with the outcome, dated `startedAt` (ms since the epoch,
+ * this replica's clock), fenced by the mark of that buffering.
  */
 /** A task as an outcome write returns it (OUTCOME_COLUMNS): enough for its log line, metrics and trace. */
 export type WrittenOutcome = Pick<
@@ -65,7 +77,7 @@ export type WrittenOutcome = Pick<
   'id' | 'type' | 'status' | 'attempt' | 'maxAttempts' | 'workerId' | 'runAt' | 'startedAt' | 'error' | 'result'
 >;
 
-export type AttemptOutcome = { held: HeldAttempt; startedAt?: number } & (
+export type AttemptOutcome = { held: HeldAttempt; startedFrom?: { buffering: string; startedAt: number } } & (
   { ok: true; resultJson: string } | { ok: false; errorJson: string; retryDelayMs: number; doNotRetry: boolean }
 );
 
@@ -123,21 +135,31 @@ export class TaskRepository {
   async claim(claim: Claim, queues: string[] | null, ownLimitQueues: string[]): Promise<Claimed> {
     const claimed = await this.db.rows<ClaimedTask>(
       SQL.CLAIM_TASKS,
-      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queues, ownLimitQueues, claim.ahead],
+      [
+        claim.types,
+        claim.freeSlots,
+        claim.replicaId,
+        claim.leaseMs,
+        queues,
+        ownLimitQueues,
+        claim.ahead,
+        claim.buffering,
+      ],
       { name: 'claim_tasks' },
     );
     const started = claimed.filter((task) => task.status === 'running');
     this.announcer.changed(started);
-    return { started, buffered: claimed.filter((task) => task.status === 'queued') };
+    const buffered = claimed.filter((task) => task.status === 'queued');
+    return { started, buffered: buffered.map((task) => ({ ...task, buffering: claim.buffering })) };
   }
 
   /**
    * Records that buffered tasks started (their handlers already run): each in its slot, at `startedAt`
-   * (ms since the epoch). Returns those that were still this replica's, with whether a stop was asked for
-   * each.
+   * (ms since the epoch), out of the buffering it names. Returns those that were still in it, with whether
+   * a stop was asked for each.
    */
   async recordStarts(
-    starts: { id: string; slot: number; attempt: number; startedAt: number }[],
+    starts: (InBuffering & { slot: number; attempt: number; startedAt: number })[],
     replicaId: string,
     leaseMs: number,
   ): Promise<{ id: string; stopRequested: boolean }[]> {
@@ -150,6 +172,7 @@ export class TaskRepository {
         starts.map((start) => start.startedAt),
         leaseMs,
         starts.map((start) => start.attempt),
+        starts.map((start) => start.buffering),
       ],
       { name: 'record_starts' },
     );
@@ -158,11 +181,14 @@ export class TaskRepository {
   }
 
   /**
-   * Takes tasks out of this replica's buffer without starting them: cancelled if a stop was asked, else
-   * back in the queue. Returns them as they are now (those no longer in its buffer are left out).
+   * Takes tasks out of the bufferings they name without starting them: cancelled if a stop was asked, else
+   * back in the queue. Returns them as they are now (those no longer in that buffering are left out).
    */
-  leaveBuffer(ids: string[], replicaId: string): Promise<ClaimedTask[]> {
-    return this.rows<ClaimedTask>(SQL.LEAVE_BUFFERED, [ids, replicaId]);
+  leaveBuffer(tasks: InBuffering[]): Promise<ClaimedTask[]> {
+    return this.rows<ClaimedTask>(SQL.LEAVE_BUFFERED, [
+      tasks.map((task) => task.id),
+      tasks.map((task) => task.buffering),
+    ]);
   }
 
   /** Takes back up to `limit` buffered tasks whose buffer's deadline passed; returns them. */
@@ -228,12 +254,8 @@ export class TaskRepository {
         nullWhenAllNull(outcomes.map((outcome) => (outcome.ok ? null : outcome.errorJson))),
         nullWhenAllNull(outcomes.map((outcome) => (outcome.ok ? null : outcome.retryDelayMs))),
         nullWhenAllNull(outcomes.map((outcome) => (outcome.ok ? null : outcome.doNotRetry))),
-        nullWhenAllNull(outcomes.map(({ startedAt }) => startedAt ?? null)),
-        nullWhenAllNull(
-          outcomes.map(({ held, startedAt }) =>
-            startedAt === undefined ? null : held.workerId.slice(0, held.workerId.lastIndexOf('/')),
-          ),
-        ),
+        nullWhenAllNull(outcomes.map(({ startedFrom }) => startedFrom?.startedAt ?? null)),
+        nullWhenAllNull(outcomes.map(({ startedFrom }) => startedFrom?.buffering ?? null)),
       ],
       { name: 'finish_attempts' },
     );

@@ -1,9 +1,12 @@
-import type { ClaimedTask } from '../task-store/task.repository.js';
+import type { BufferedClaim } from '../task-store/task.repository.js';
 
-/** A task claimed ahead into this replica's buffer: still `queued` in the database, held by `buffered_by`. */
+/**
+ * A task claimed ahead into this replica's buffer: still `queued` in the database, held by `buffered_by`,
+ * the mark of its claim's buffering.
+ */
 export interface BufferedTask {
-  /** As the claim returned it (status `queued`, attempt not yet counted). */
-  task: ClaimedTask;
+  /** As the claim returned it (status `queued`, attempt not yet counted), with its buffering's mark. */
+  task: BufferedClaim;
   /** When it entered the buffer (ms since the epoch): one that waited a whole heartbeat is handed back. */
   bufferedAt: number;
 }
@@ -42,7 +45,7 @@ export class ClaimBuffer {
    * counts from: their buffer's deadline in the database was set after it, so a replica that stalled while
    * the claim was answered does not take them for fresh.
    */
-  add(tasks: readonly ClaimedTask[], claimedAt: number = this.now()): void {
+  add(tasks: readonly BufferedClaim[], claimedAt: number = this.now()): void {
     this.putBack(tasks.map((task) => ({ task, bufferedAt: claimedAt })));
   }
 
@@ -58,25 +61,24 @@ export class ClaimBuffer {
     this.tasks.sort(startOrder);
   }
 
-  /** Removes the task with this id; returns whether it was here. */
-  remove(id: string): boolean {
+  /** Removes and returns the task with this id, if it is here. */
+  remove(id: string): BufferedClaim | undefined {
     const index = this.tasks.findIndex(({ task }) => task.id === id);
-    if (index >= 0) this.tasks.splice(index, 1);
-    return index >= 0;
+    return index >= 0 ? this.tasks.splice(index, 1)[0].task : undefined;
   }
 
-  /** Removes and returns the ids of tasks buffered more than `ms` ago. */
-  takeOlderThan(ms: number): string[] {
+  /** Removes and returns the tasks buffered more than `ms` ago. */
+  takeOlderThan(ms: number): BufferedClaim[] {
     const before = this.now() - ms;
     // Asked at every start: most often nothing is that old, and nothing need be copied.
     if (!this.tasks.some((task) => task.bufferedAt < before)) return [];
     const old = this.tasks.filter((task) => task.bufferedAt < before);
     this.tasks = this.tasks.filter((task) => task.bufferedAt >= before);
-    return old.map(({ task }) => task.id);
+    return old.map(({ task }) => task);
   }
 
-  takeAll(): string[] {
-    return this.take(this.tasks.length).map(({ task }) => task.id);
+  takeAll(): BufferedClaim[] {
+    return this.take(this.tasks.length).map(({ task }) => task);
   }
 
   /** Counts `count` tasks that started here now (from the buffer or claimed straight into a slot). */

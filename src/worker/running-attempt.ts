@@ -37,6 +37,8 @@ export class RunningAttempt {
    */
   recorded: Promise<boolean> = Promise.resolve(true);
   isRecorded = true;
+  /** Started from the claim buffer: the mark of the buffering it came from (BufferedClaim). */
+  buffering: string | undefined;
   /**
    * Started from the buffer, its handler ended before its start was written: the start is written with
    * its outcome (FINISH_ATTEMPTS), and its row holds no lease to renew until then.
@@ -54,8 +56,11 @@ export class RunningAttempt {
     this.trace = new AttemptTrace(task, traceContext, claim);
   }
 
-  /** Its start is being recorded (started from the buffer): `recording` settles with whether it was written. */
-  recordedBy(recording: Promise<boolean>): void {
+  /**
+   * Started from `buffering`, its start is being recorded: `recording` settles with whether it was written.
+   */
+  recordedBy(buffering: string, recording: Promise<boolean>): void {
+    this.buffering = buffering;
     this.isRecorded = false;
     this.recorded = recording.then((recorded) => (this.isRecorded = recorded));
   }

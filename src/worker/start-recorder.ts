@@ -8,11 +8,12 @@ export interface RecordedStart {
 }
 
 /**
- * A start from the buffer to record: its task, its slot, the attempt it is, and when its handler started
- * (ms since the epoch).
+ * A start from the buffer to record: its task, the buffering it leaves, its slot, the attempt it is, and
+ * when its handler started (ms since the epoch).
  */
 export interface StartToRecord {
   id: string;
+  buffering: string;
   slot: number;
   attempt: number;
   startedAt: number;

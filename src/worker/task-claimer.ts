@@ -28,6 +28,8 @@ export class TaskClaimer {
     rateLimited: new Set(),
     paused: new Set(),
   };
+  /** Claims made so far: the number in the mark of each claim's buffering (Claim). */
+  private claims = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -50,12 +52,14 @@ export class TaskClaimer {
     ahead = 0,
   ): Promise<Claimed> {
     const free = [...freeSlots];
+    const buffering = `${this.config.replicaId}#${++this.claims}`;
     const claim = (slots: number[], claimAhead = 0): Claim => ({
       types,
       freeSlots: slots,
       ahead: claimAhead,
       replicaId: this.config.replicaId,
       leaseMs: this.config.leaseMs,
+      buffering,
     });
     const claimed: ClaimedTask[] = [];
     const ownLimits = this.ownLimits();

@@ -5,7 +5,7 @@ import { isDatabaseUnavailable, isRefusedValue } from '../database/database-erro
 import type { TaskError } from '../task-store/task.js';
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { TaskRepository } from '../task-store/task.repository.js';
-import type { WrittenOutcome } from '../task-store/task.repository.js';
+import type { AttemptOutcome, WrittenOutcome } from '../task-store/task.repository.js';
 import { OutcomeBatcher } from './outcome-batcher.js';
 import { describeOutcome } from '../task-store/outcome-log.js';
 import { preciseNow } from '../task-store/precise-now.js';
@@ -145,9 +145,11 @@ function unstorableResult(error: unknown): TaskError {
   return { message: `could not store the result: ${why.replace(/\s*\n\s*/g, ' ')}` };
 }
 
-/** When its start is written with its outcome: the moment its handler started. */
-function startWithOutcome(attempt: RunningAttempt): { startedAt?: number } {
-  return attempt.startGoesWithOutcome ? { startedAt: attempt.startedAt } : {};
+/** When its start is written with its outcome: the buffering it started from, and when its handler started. */
+function startWithOutcome(attempt: RunningAttempt): Pick<AttemptOutcome, 'startedFrom'> {
+  return attempt.startGoesWithOutcome && attempt.buffering !== undefined
+    ? { startedFrom: { buffering: attempt.buffering, startedAt: attempt.startedAt } }
+    : {};
 }
 
 function toTaskError(error: unknown): TaskError {

@@ -34,6 +34,8 @@ interface AskedClaim {
 interface AskedRecord {
   ids: string[];
   slots: number[];
+  /** The buffering each start names (its claim's mark). */
+  bufferings: string[];
   /** Answers with the ids still in this replica's buffer (default: all); `stopped`: those with a stop asked. */
   answer(recordedIds?: string[], stopped?: string[]): Promise<void>;
 }
@@ -50,12 +52,13 @@ const settle = async (): Promise<void> => {
 const claimed = (id: string, slot: number, queue = 'default'): Task =>
   claimedTask({ id, queue, workerId: `r/${slot}` });
 
-/** Task `id` claimed ahead into the buffer, with `priority`: still queued, no slot. */
-const buffered = (id: string, priority = 0): Task => ({
+/** Task `id` claimed ahead into the buffering `buffering` (a claim's mark), with `priority`: still queued, no slot. */
+const buffered = (id: string, priority = 0, buffering = 'r#1'): Task & { buffering: string } => ({
   ...claimedTask({ id }),
   status: 'queued',
   priority,
   workerId: null,
+  buffering,
 });
 
 /**
@@ -93,12 +96,13 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
       ),
   };
   const records: AskedRecord[] = [];
-  const recordStarts = (starts: { id: string; slot: number }[]) =>
+  const recordStarts = (starts: { id: string; slot: number; buffering: string }[]) =>
     new Promise<{ id: string; stopRequested: boolean }[]>((resolve) => {
       const ids = starts.map((start) => start.id);
       records.push({
         ids,
         slots: starts.map((start) => start.slot),
+        bufferings: starts.map((start) => start.buffering),
         answer: (recordedIds = ids, stopped = []) => (
           resolve(recordedIds.map((id) => ({ id, stopRequested: stopped.includes(id) }))),
           settle()
@@ -107,7 +111,13 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
     });
   /** The ids of each call that took tasks out of the buffer without starting them. */
   const released: string[][] = [];
-  const leaveBuffer = (ids: string[]) => (released.push(ids), Promise.resolve([]));
+  /** The same calls, as `id@buffering`: each names the buffering it takes the task out of. */
+  const releasedFrom: string[][] = [];
+  const leaveBuffer = (tasks: { id: string; buffering: string }[]) => {
+    released.push(tasks.map(({ id }) => id));
+    releasedFrom.push(tasks.map(({ id, buffering }) => `${id}@${buffering}`));
+    return Promise.resolve([]);
+  };
   const ends = new Map<string, () => void>();
   const signals = new Map<string, AbortSignal>();
   const handler: TaskHandler = {
@@ -162,6 +172,7 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
     claims,
     records,
     released,
+    releasedFrom,
     /** The task ids whose outcome write was asked for. */
     outcomeWrites: () => [...writes.keys()],
     notifications,
@@ -375,22 +386,38 @@ describe('WorkerSupervisor', () => {
       expect(written.get('c')?.startGoesWithOutcome).toBe(true);
     });
 
-    it('does not start again a task whose attempt from an earlier buffering ended here after that buffer expired', async () => {
-      const { claims, released, notifications, endOnly, signalOf, finishWrite } = await withBuffered(['c']);
+    it('names the buffering each task came from in every write of it: hand-back, start with its outcome, start', async () => {
+      const harness = supervisorWith({ concurrency: 1, prefetch: 10 });
+      harness.supervisor.onApplicationBootstrap();
+      await harness.claims[0].answer([claimed('a', 1)]);
+      await harness.end('a');
+      const bufferedAsR2 = ['c', 'd', 'e'].map((id) => buffered(id, 0, 'r#2'));
+      await harness.claims[1].answer([claimed('b', 1)], bufferedAsR2);
+      harness.notifications.emit('stop', 'e');
+      expect(harness.releasedFrom).toEqual([['e@r#2']]);
+      harness.endOnly('b');
+      await jest.advanceTimersByTimeAsync(0); // c starts; its start is sent in a later turn
+      harness.endOnly('c'); // before that: its start goes with its outcome
+      await settle();
+      expect(harness.written.get('c')).toMatchObject({ startGoesWithOutcome: true, buffering: 'r#2' });
+      expect(harness.written.get('c')?.task).not.toHaveProperty('buffering'); // the handler sees the task alone
+      expect(harness.records).toEqual([expect.objectContaining({ ids: ['d'], bufferings: ['r#2'] })]);
+    });
+
+    it('does not start a task a later claim buffered again while its attempt from an earlier buffering runs here', async () => {
+      const { claims, notifications, end, endOnly, signalOf, ran, release, released } = await withBuffered(['c']);
       endOnly('b');
-      await jest.advanceTimersByTimeAsync(0); // c starts from the buffer
+      await jest.advanceTimersByTimeAsync(0); // c starts from buffering r#1 in slot 1
       const firstRun = signalOf('c');
-      endOnly('c');
-      await settle(); // its start goes with its outcome, whose write waits past the buffer's lease
-      await jest.advanceTimersByTimeAsync(LEASE_MS);
-      await finishWrite('b');
-      await finishWrite('c'); // written against a later buffering of c here, it may have ended c
-      // Lease recovery had taken c back, and this replica's next claim buffered it again at the same count.
-      await claims.at(-1)!.answer([]); // the claim in flight, sent long ago
-      notifications.emit('wake'); // a claim sent now (or the round just answered goes on with one)
-      await claims.at(-1)!.answer([], [buffered('c')]);
-      expect(signalOf('c')).toBe(firstRun); // not run a second time
-      expect(released).toContainEqual(['c']);
+      // A stall: lease recovery emptied r#1, and this replica's next claim buffers c again, as r#2, with x.
+      notifications.emit('wake');
+      const claim = claims.at(-1)!;
+      await claim.answer([], [buffered('c', 0, 'r#2'), buffered('x', 0, 'r#2')]);
+      await end('c'); // slot 1 free again: x starts from the buffer, c does not run again
+      expect(ran('x')).toBe(true);
+      expect(signalOf('c')).toBe(firstRun);
+      expect(released).toEqual([]); // held by r#2 until lease recovery hands it back: its first attempt ran on
+      expect(release).not.toHaveBeenCalled();
     });
 
     it('aborts a started buffered task that was no longer ours, and writes no outcome for it', async () => {

@@ -6,7 +6,7 @@ import { TaskNotificationsService } from '../task-store/task-notifications.servi
 import { TaskMetrics } from '../metrics/task-metrics.js';
 import { outsideAnyRequest, withRequestId } from '../logging/request-context.js';
 import { TaskRepository } from '../task-store/task.repository.js';
-import type { ClaimedTask } from '../task-store/task.repository.js';
+import type { BufferedClaim, ClaimedTask, InBuffering } from '../task-store/task.repository.js';
 import { runAttempt } from './attempt-runner.js';
 import type { ClaimRound } from './attempt-trace.js';
 import { ClaimBuffer, PREFETCH_HORIZON_MS } from './claim-buffer.js';
@@ -17,7 +17,6 @@ import { TaskClaimer } from './task-claimer.js';
 import { TaskRunners } from './task-runners.js';
 import { TaskOutcomeWriter } from './task-outcome.writer.js';
 import { WorkerPresence } from './worker-presence.js';
-import { preciseNow } from '../task-store/precise-now.js';
 
 /**
  * How long a stop for a task this replica does not (yet) run is remembered. The stop's NOTIFY can
@@ -63,14 +62,6 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     { attempt: RunningAttempt; finished: Promise<void>; handlerDone: boolean }
   >();
   private readonly earlyStops = new Map<string, number>();
-  /**
-   * Tasks whose attempt started from the buffer ended here lately, after outliving what is left of a buffer's
-   * lease (LEASE_MS - a heartbeat): the attempt count each was buffered at, and when it ended. Such a task may
-   * have been taken back by lease recovery and buffered here again by a later claim, which looks the same in
-   * the database (same replica, same attempt count): its outcome, written then, passed that claim's fence and
-   * ended the task. A claim that buffers it again at that count is not started (claimRounds).
-   */
-  private readonly endedAfterBufferLease = new Map<string, { attempt: number; at: number }>();
   /** Entries of `running` whose handler has not ended: kept as a count, read at every start and end. */
   private handlersRunning = 0;
   /**
@@ -145,7 +136,6 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     this.heartbeatTimer = setInterval(() => {
       void this.renewLeases();
       void this.leaveBuffer(this.buffer.takeOlderThan(this.heartbeatMs), 'it waited a whole heartbeat in the buffer');
-      this.forgetEndedBefore(Date.now() - this.config.leaseMs);
       void this.presence.beat();
     }, this.heartbeatMs);
     this.started = true;
@@ -244,12 +234,12 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     if (free.length === 0) return;
     // One that waited a whole heartbeat (a stalled event loop) may be past its buffer's deadline: not started.
     void this.leaveBuffer(this.buffer.takeOlderThan(this.heartbeatMs), 'it waited a whole heartbeat in the buffer');
-    const handBack: string[] = [];
+    const handBack: BufferedClaim[] = [];
     let started = 0;
     while (started < free.length && this.buffer.size > 0) {
       const [{ task }] = this.buffer.take(1);
       if (!this.claimer.mayStartBuffered(task.queue)) {
-        handBack.push(task.id);
+        handBack.push(task);
         continue;
       }
       this.startBuffered(task, free[started++]);
@@ -259,7 +249,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /** Runs buffered `task` in `slot` now, as its claim into that slot would have, and has its start recorded. */
-  private startBuffered(task: ClaimedTask, slot: number): void {
+  private startBuffered({ buffering, ...task }: BufferedClaim, slot: number): void {
     const now = new Date();
     const attempt = new RunningAttempt(
       {
@@ -274,11 +264,15 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     );
     const recording = this.starts.record({
       id: task.id,
+      buffering,
       slot,
       attempt: attempt.task.attempt,
       startedAt: attempt.startedAt,
     });
-    attempt.recordedBy(recording.then(({ recorded }) => recorded));
+    attempt.recordedBy(
+      buffering,
+      recording.then(({ recorded }) => recorded),
+    );
     void recording.then(({ recorded, stopRequested }) => {
       if (!recorded) this.abort(attempt, 'lease-lost', "no longer in this replica's buffer");
       else if (stopRequested) this.abort(attempt, 'stop', 'stopped on request');
@@ -290,9 +284,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    * Takes tasks out of the buffer without starting them: back to the queue (announced: other replicas
    * claim them at once), or cancelled if a stop was asked for them.
    */
-  private leaveBuffer(ids: string[], why: string): Promise<void> {
-    if (ids.length === 0) return Promise.resolve();
-    return this.handingBack(() => this.writeLeave(ids, why));
+  private leaveBuffer(tasks: InBuffering[], why: string): Promise<void> {
+    if (tasks.length === 0) return Promise.resolve();
+    return this.handingBack(() => this.writeLeave(tasks, why));
   }
 
   /**
@@ -339,9 +333,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     }
   }
 
-  private async writeLeave(ids: string[], why: string): Promise<void> {
+  private async writeLeave(tasks: InBuffering[], why: string): Promise<void> {
     try {
-      const left = await this.tasks.leaveBuffer(ids, this.config.replicaId);
+      const left = await this.tasks.leaveBuffer(tasks);
       for (const task of left) {
         withRequestId(task.requestId, () =>
           this.logger.log(
@@ -354,7 +348,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       }
     } catch (error) {
       this.logger.warn(
-        `could not take ${ids.length} task(s) out of the buffer (${why}); they return after LEASE_MS: ${(error as Error).message}`,
+        `could not take ${tasks.length} task(s) out of the buffer (${why}); they return after LEASE_MS: ${(error as Error).message}`,
       );
     }
   }
@@ -416,50 +410,22 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         }
         // A stop whose notification overtook this claim's answer: cancelled without starting.
         const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));
-        // An attempt of it from an earlier buffering ended here since, and may have ended it (see
-        // endedAfterBufferLease): handed back, not started again (for a task that ended, a no-op).
-        const endedHere = buffered.filter((task) => this.endedHereAt(task) !== undefined);
-        void this.leaveBuffer(
-          endedHere.map((task) => task.id),
-          'an attempt of it from an earlier buffering ended here since',
-        );
-        // A task that runs here already (its buffer expired while its start was being written, and this
-        // claim buffered it again) is not started twice: that start, still being written, takes it.
+        // A task that runs here already is not started twice. Its attempt started from an earlier buffering,
+        // which expired (a stall) and lease recovery emptied before this claim buffered the task again: that
+        // attempt's start and outcome, fenced by the earlier buffering's mark, write nothing now, and the
+        // attempt is aborted. Not handed back while it may still run: this buffering holds the task until
+        // its lease runs out, and lease recovery hands it back then.
         this.buffer.add(
-          buffered.filter(
-            (task) => !stoppedEarly.includes(task) && !endedHere.includes(task) && !this.running.has(task.id),
-          ),
+          buffered.filter((task) => !stoppedEarly.includes(task) && !this.running.has(task.id)),
           startedAt.getTime(),
         );
-        void this.leaveBuffer(
-          stoppedEarly.map((task) => task.id),
-          'stopped on request',
-        );
+        void this.leaveBuffer(stoppedEarly, 'stopped on request');
         // Slots that freed up during the claim take from what it buffered.
         if (buffered.length > 0) this.startFromBuffer();
       } while (this.claimAgain);
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
     }
-  }
-
-  /** Forgets the attempts of endedAfterBufferLease that ended before `before` (ms since the epoch). */
-  private forgetEndedBefore(before: number): void {
-    for (const [id, { at }] of this.endedAfterBufferLease) {
-      if (at >= before) break; // in the order they ended
-      this.endedAfterBufferLease.delete(id);
-    }
-  }
-
-  /**
-   * When an attempt of `task`, started from an earlier buffering of it at the same attempt count, ended here
-   * after outliving a buffer's lease (endedAfterBufferLease); undefined if none did within LEASE_MS.
-   */
-  private endedHereAt(task: ClaimedTask): number | undefined {
-    const ended = this.endedAfterBufferLease.get(task.id);
-    if (ended && Date.now() - ended.at > this.config.leaseMs) this.endedAfterBufferLease.delete(task.id);
-    else if (ended?.attempt === task.attempt) return ended.at;
-    return undefined;
   }
 
   /**
@@ -492,8 +458,6 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       `task ${task.id} (${task.type}) started, attempt ${task.attempt}/${task.maxAttempts} on ${attempt.held.workerId}`,
     );
     const handler = this.runners.of(task.type);
-    // Started from the buffer: its start is still being written (startBuffered).
-    const fromBuffer = !attempt.isRecorded;
     const entry = { attempt, finished: Promise.resolve(), handlerDone: false };
     const handlerEnded = (): void => {
       if (entry.handlerDone) return;
@@ -526,10 +490,6 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       .finally(() => {
         handlerEnded();
         if (this.running.get(task.id) === entry) this.running.delete(task.id);
-        if (fromBuffer && preciseNow() - attempt.startedAt > this.config.leaseMs - this.heartbeatMs) {
-          this.endedAfterBufferLease.delete(task.id); // re-inserted last: the map stays in the order they ended
-          this.endedAfterBufferLease.set(task.id, { attempt: task.attempt - 1, at: Date.now() });
-        }
         // Its writes are done: a replica held back by UNWRITTEN_BEYOND_SLOTS may fill its slots again.
         if (!this.stopping) this.fillSlotsSoon();
       });
@@ -544,7 +504,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     const entry = this.running.get(taskId);
     if (entry) return this.abort(entry.attempt, 'stop', 'stopped on request');
     // Not started yet: it never will be, and ends cancelled without running.
-    if (this.buffer.remove(taskId)) return void this.leaveBuffer([taskId], 'stopped on request');
+    const buffered = this.buffer.remove(taskId);
+    if (buffered) return void this.leaveBuffer([buffered], 'stopped on request');
     const now = Date.now();
     for (const [id, at] of this.earlyStops) if (now - at > EARLY_STOP_MEMORY_MS) this.earlyStops.delete(id);
     this.earlyStops.set(taskId, now);

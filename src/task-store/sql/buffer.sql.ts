@@ -13,11 +13,15 @@ import {
 const STOPPED_BEFORE_START = `'{"message": "stopped on request before it started"}'::jsonb`;
 
 /**
- * The row `t` is in the buffer of replica $2. Written so that tasks_buffered cannot serve it: from
- * statistics that saw no buffered row, the planner took that index for one row and walked every buffered
- * task of every replica for each one asked for (2.8 ms a statement of 10, 2,000 buffered).
+ * The row `t` is still in the buffering marked `mark` (a claim's `<replica id>#<claim number>`: see
+ * bufferSlotted in claim.sql.ts). Not the replica alone: lease recovery may have emptied that buffering and
+ * a later claim of the same replica buffered the task again, at the same attempt count; a write meant for
+ * the first must not land on the second (chaos saw a task run again after it had ended, that way). Written
+ * so that tasks_buffered cannot serve it: from statistics that saw no buffered row, the planner took that
+ * index for one row and walked every buffered task of every replica for each one asked for (2.8 ms a
+ * statement of 10, 2,000 buffered).
  */
-const IN_BUFFER_OF_$2 = `t.status = 'queued' AND COALESCE(t.buffered_by, '') = $2`;
+export const inBuffering = (mark: string): string => `t.status = 'queued' AND COALESCE(t.buffered_by, '') = ${mark}`;
 
 /**
  * Record that buffered tasks started, in the slots given: as a claim starts a task (attempt + 1, worker_id
@@ -26,18 +30,19 @@ const IN_BUFFER_OF_$2 = `t.status = 'queued' AND COALESCE(t.buffered_by, '') = $
  * a replica starts a buffered task at once and records it here, many per statement. Only a task still in
  * this replica's buffer, one attempt before the one started, is written: one missing from the result is
  * no longer ours (its buffer expired and lease recovery took it back; it may even be buffered here again,
- * for a later attempt), and its holder aborts it. A start already written (a retry after a lost answer)
+ * or another attempt: its buffering's mark differs), and its holder aborts it. A start already written (a retry after a lost answer)
  * is found as written and returned again, so a retry is safe. A stop asked meanwhile is returned, for a
  * holder that missed its notification. Committed without waiting for the WAL flush: lost in a crash, the
  * task is back in its replica's buffer, which lease recovery empties (docs/design.md, "Claiming ahead").
  * $1 task ids, $2 replica id, $3 their slots, $4 when each handler started (ms since the epoch, the
- * replica's clock: handlerStartedAt), $5 lease in ms, $6 the
- * attempt each started.
+ * replica's clock: handlerStartedAt), $5 lease in ms, $6 the attempt each started, $7 the mark of the
+ * buffering each was started from.
  */
 export const RECORD_STARTS = `
   WITH ${commitWithoutFlushWhen('true')},
   input AS (
-    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[], $6::int[]) AS i(id, slot, started_ms, attempt)
+    SELECT i.* FROM unnest($1::bigint[], $3::int[], $4::float8[], $6::int[], $7::text[])
+      AS i(id, slot, started_ms, attempt, buffering)
     CROSS JOIN commit_without_flush
   )
   UPDATE tasks AS t
@@ -51,7 +56,7 @@ export const RECORD_STARTS = `
       lease_expires_at = statement_timestamp() + $5 * interval '1 millisecond'
   FROM input
   WHERE t.id = input.id
-    AND ((${IN_BUFFER_OF_$2} AND t.attempt = input.attempt - 1)
+    AND ((${inBuffering('input.buffering')} AND t.attempt = input.attempt - 1)
          OR (t.status = 'running' AND t.worker_id = $2 || '/' || input.slot AND t.attempt = input.attempt))
   RETURNING t.id, t.cancel_requested_at IS NOT NULL AS "stopRequested"`;
 
@@ -69,14 +74,18 @@ const LEAVE_BUFFER = `
 /**
  * Take buffered tasks out of this replica's buffer without starting them: a stopped one ends `cancelled`
  * (it never ran), the others go back to the queue (at shutdown, after waiting a whole heartbeat, or when
- * their queue was paused or limited meanwhile). Announced, so a waiting DELETE ends and idle replicas
- * claim. $1 task ids, $2 replica id.
+ * their queue was paused or limited meanwhile). Only those still in the buffering named for each are
+ * changed. Announced, so a waiting DELETE ends and idle replicas claim. $1 task ids, $2 the mark of the
+ * buffering each is in.
  */
 export const LEAVE_BUFFERED = `
-  WITH changed AS (
+  WITH input AS (
+    SELECT * FROM unnest($1::bigint[], $2::text[]) AS i(id, buffering)
+  ), changed AS (
     UPDATE tasks AS t
     SET ${LEAVE_BUFFER}
-    WHERE t.id = ANY($1::bigint[]) AND ${IN_BUFFER_OF_$2}
+    FROM input
+    WHERE t.id = input.id AND ${inBuffering('input.buffering')}
     RETURNING ${TASK_COLUMNS}, ${REQUEST_ID_COLUMN}
   )
   ${RETURN_AND_ANNOUNCE}`;

@@ -129,12 +129,14 @@ const claimSlotted = (returning: string): string => `
 /**
  * The candidates without a slot: claimed ahead into this replica's buffer. They stay `queued` (nothing
  * started; GET /tasks says so), held by `buffered_by` until `lease_expires_at`, which leaves them out of
- * every other claim; START_BUFFERED starts them when slots free up (docs/design.md, "Claiming ahead").
- * $3 replica id, $4 lease in ms.
+ * every other claim; RECORD_STARTS starts them when slots free up (docs/design.md, "Claiming ahead").
+ * `buffered_by` is this buffering's own mark, `<replica id>#<claim number>` ($8), not the replica id: a
+ * write meant for this buffering of a task cannot land on a later one by the same replica.
+ * $4 lease in ms.
  */
 const bufferSlotted = (returning: string): string => `
   UPDATE tasks AS t
-  SET buffered_by = $3,
+  SET buffered_by = $8,
       lease_expires_at = statement_timestamp() + $4 * interval '1 millisecond'
   FROM slotted
   WHERE t.id = slotted.id AND slotted.slot IS NULL
@@ -154,10 +156,10 @@ const WANTED = '(cardinality($2::int[]) + $7::int)';
  * left out are read from the queues table in the statement itself, so a pause holds at once.
  * The best-ranked take the free slots and start (`running`); the rest are buffered and stay `queued`. A
  * claim for no slot (only ahead) commits without waiting for the WAL flush: lost in a crash, its tasks
- * were only buffered, and START_BUFFERED then finds them no longer ours.
+ * were only buffered, and RECORD_STARTS then finds them no longer ours.
  * $1 task types this replica can run, $2 free slot numbers, $3 replica id, $4 lease in ms, $5 the queues
  * this replica works (null: all), $6 queues it claims one by one instead (its own limits), $7 how many
- * to claim ahead into the buffer.
+ * to claim ahead into the buffer, $8 the mark the buffered ones get in `buffered_by` (bufferSlotted).
  */
 export const CLAIM_TASKS = `
   WITH RECURSIVE ${commitWithoutFlushWhen('cardinality($2::int[]) = 0')},

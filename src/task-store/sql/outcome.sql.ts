@@ -9,6 +9,7 @@ import {
   recordAttempts,
   returnAndAnnounce,
 } from './shared.sql.js';
+import { inBuffering } from './buffer.sql.js';
 
 /** Where a finished attempt leaves its task: as failedAttemptOutcome, or `succeeded` when it has no error. */
 export const FINISHED_ATTEMPT_OUTCOME = `
@@ -17,13 +18,12 @@ export const FINISHED_ATTEMPT_OUTCOME = `
 
 /**
  * The row \`t\` holds the attempt described by \`input\`: running it under its worker id and number, or, when
- * the attempt's start is written with its outcome (\`started_ms\` given), still in the buffer of its
- * replica one attempt before. COALESCE keeps tasks_buffered out of the plan (see buffer.sql.ts).
+ * the attempt's start is written with its outcome (\`started_ms\` given), still in the buffering it was
+ * started from (inBuffering), one attempt before.
  */
 const HOLDS_THE_ATTEMPT = `
   (input.started_ms IS NULL AND t.worker_id = input.worker_id AND t.attempt = input.attempt AND t.status = 'running')
-  OR (input.started_ms IS NOT NULL AND t.status = 'queued' AND COALESCE(t.buffered_by, '') = input.replica
-      AND t.attempt = input.attempt - 1)`;
+  OR (input.started_ms IS NOT NULL AND ${inBuffering('input.buffering')} AND t.attempt = input.attempt - 1)`;
 
 /**
  * Handlers returned or threw: write what each attempt came to. A success ends `succeeded` with its
@@ -38,13 +38,13 @@ const HOLDS_THE_ATTEMPT = `
  * $1 ids, $2 worker ids, $3 attempts, $4 results (JSON text; null for a failure), $5 errors (JSON text;
  * null for a success), $6 retry delays in ms, $7 true: do not retry (both null for a success), $8 when the
  * handler started (ms since the epoch) for an attempt whose start is written here (else null), $9 the
- * replica ids of those. An array of nulls may come as one NULL: unnest pads the shorter arrays with nulls.
+ * marks of the bufferings those were started from. An array of nulls may come as one NULL: unnest pads the shorter arrays with nulls.
  */
 export const FINISH_ATTEMPTS = `
   WITH input AS (
     SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::jsonb[], $5::jsonb[], $6::int[], $7::boolean[],
                          $8::float8[], $9::text[])
-      AS i(id, worker_id, attempt, result, error, retry_delay_ms, give_up, started_ms, replica)
+      AS i(id, worker_id, attempt, result, error, retry_delay_ms, give_up, started_ms, buffering)
   ), changed AS (
     UPDATE tasks AS t
     SET status = ${FINISHED_ATTEMPT_OUTCOME},
