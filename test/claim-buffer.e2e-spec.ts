@@ -54,15 +54,20 @@ describe('the claim buffer', () => {
     ).map((row) => row.id);
 
   /**
-   * Quick tasks, then `gates` gate tasks (of `queue`); resolves once the first gate holds the slot and at
-   * least `atLeast` gates wait in the buffer. Returns the gates' ids, in submission order.
+   * Quick tasks, then `gates` gate tasks (of `queue`); resolves once the first gate holds the slot, its start
+   * written (until then, START_WRITE_DELAY_MS, the database still shows it buffered), and at least `atLeast`
+   * gates wait in the buffer. Returns the gates' ids, in submission order.
    */
   const fillBuffer = async (gates: number, { atLeast = 3, queue = 'default' } = {}): Promise<string[]> => {
     const quick = Array.from({ length: 20 }, () => ({ type: 'sleep', payload: { ms: 0 }, queue }));
     const ids = await submitBatch([...quick, ...Array.from({ length: gates }, () => ({ type: 'gate', queue }))]);
     const gateIds = ids.slice(quick.length);
     await waitFor(`the first gate to start and ${atLeast} to be buffered`, async () =>
-      startOrder.includes(gateIds[0]) && (await bufferedIds()).length >= atLeast ? true : undefined,
+      startOrder.includes(gateIds[0]) &&
+      (await worker.task(gateIds[0])).status === 'running' &&
+      (await bufferedIds()).length >= atLeast
+        ? true
+        : undefined,
     );
     return gateIds;
   };

@@ -54,10 +54,14 @@ export class ClaimBuffer {
     return this.tasks.splice(0, count);
   }
 
-  /** Puts tasks (back) in, in start order; a task already in is not added twice. */
-  putBack(tasks: readonly BufferedTask[]): void {
-    const known = new Set(this.tasks.map(({ task }) => task.id));
-    this.tasks.push(...tasks.filter(({ task }) => !known.has(task.id)));
+  /**
+   * Puts tasks in, in start order. A task already in is replaced: held again by a later claim (its earlier
+   * buffering expired in a stall), only the later buffering's mark can still take it out.
+   */
+  private putBack(tasks: readonly BufferedTask[]): void {
+    const incoming = new Set(tasks.map(({ task }) => task.id));
+    this.tasks = this.tasks.filter(({ task }) => !incoming.has(task.id));
+    this.tasks.push(...tasks);
     this.tasks.sort(startOrder);
   }
 

@@ -30,14 +30,23 @@ interface PendingStart {
 
 /** Starts recorded per statement at most. */
 const MAX_BATCH = 500;
+/**
+ * How long a handler runs before its start is written: one that ends sooner has its start written with its
+ * outcome (withdraw), one row write instead of two. Tasks of a few to tens of ms (an HTTP call) are common,
+ * and on a busy database the second write of each was a third of its work. The price: for up to this long
+ * GET /tasks still shows the task `queued` (buffered) while its handler runs, as it shows a task `running`
+ * while its outcome is being written; `startedAt` is the handler's start all the same.
+ */
+export const START_WRITE_DELAY_MS = 50;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 /**
  * Group commit for the starts of buffered tasks, whose handlers run already (docs/design.md, "Claiming
- * ahead"): one write in flight at a time, the starts that arrive meanwhile (or in the same turn of the event
- * loop, as the supervisor's fill of all freed slots does) go together in the next, so a wave of short tasks costs one statement, not one each, and no slot
- * waits for it. A write that fails is tried again, for as long as the buffer's lease would last.
+ * ahead"): a start is written once its handler has run START_WRITE_DELAY_MS, together with every start that
+ * has run half that long, one write in flight at a time, so a wave of starts costs one statement, not one
+ * each, no slot waits for it, and a handler that ends sooner has its start written with its outcome instead.
+ * A write that fails is tried again, for as long as the buffer's lease would last.
  */
 export class StartRecorder {
   private pending: PendingStart[] = [];
@@ -51,6 +60,7 @@ export class StartRecorder {
     private readonly tasks: Pick<TaskRepository, 'recordStarts'>,
     private readonly replicaId: string,
     private readonly leaseMs: number,
+    private readonly delayMs = START_WRITE_DELAY_MS,
   ) {}
 
   /**
@@ -68,7 +78,7 @@ export class StartRecorder {
   record(start: StartToRecord): Promise<RecordedStart> {
     return new Promise((resolve) => {
       this.pending.push({ start, since: Date.now(), resolve });
-      this.schedule(0);
+      this.schedule();
     });
   }
 
@@ -79,24 +89,32 @@ export class StartRecorder {
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.scheduled || this.writing) return;
+  /** Sets the next write for when the oldest start is due (after a failed write: its retry delay). */
+  private schedule(): void {
+    if (this.scheduled || this.writing || this.pending.length === 0) return;
     this.scheduled = true;
-    const flush = (): void => {
-      this.scheduled = false;
-      this.writing = this.flush().finally(() => {
-        this.writing = undefined;
-        if (this.pending.length > 0) this.schedule(this.retried ? this.retryDelayMs : 0);
-      });
-    };
-    // In the next turn of the event loop: a short handler that ends in this one takes its start back
-    // (withdraw), and the starts of one fill of the slots go together. The write serves every task in it,
-    // not the request of the first.
-    outsideAnyRequest(() => (delayMs === 0 ? setImmediate(flush) : setTimeout(flush, delayMs)));
+    const dueInMs = this.retried ? this.retryDelayMs : this.pending[0].since + this.delayMs - Date.now();
+    // The write serves every start in it, not the request of the first.
+    outsideAnyRequest(() =>
+      setTimeout(
+        () => {
+          this.scheduled = false;
+          this.writing = this.flush().finally(() => {
+            this.writing = undefined;
+            this.schedule();
+          });
+        },
+        Math.max(0, dueInMs),
+      ),
+    );
   }
 
   private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_BATCH);
+    // Pending in the order they started (retries first, older still): those that ran half the delay go now.
+    const halfDue = Date.now() - this.delayMs / 2;
+    let count = 0;
+    while (count < Math.min(MAX_BATCH, this.pending.length) && this.pending[count].since <= halfDue) count++;
+    const batch = this.pending.splice(0, count);
     if (batch.length === 0) return;
     try {
       const recorded = await this.tasks.recordStarts(

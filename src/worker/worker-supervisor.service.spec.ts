@@ -15,6 +15,7 @@ import type { TaskOutcomeWriter } from './task-outcome.writer.js';
 import type { WorkerPresence } from './worker-presence.js';
 import { claimedTask } from './test-support/claimed-task.js';
 import { UNWRITTEN_BEYOND_SLOTS, WorkerSupervisor } from './worker-supervisor.service.js';
+import { START_WRITE_DELAY_MS } from './start-recorder.js';
 
 const LEASE_MS = 30_000;
 const HEARTBEAT_MS = LEASE_MS / 3;
@@ -47,6 +48,9 @@ const settle = async (): Promise<void> => {
   await jest.advanceTimersByTimeAsync(0);
   for (let round = 0; round < 3; round++) await jest.advanceTimersByTimeAsync(1);
 };
+
+/** Lets the handlers started from the buffer run until their starts are written (StartRecorder). */
+const startsDue = (): Promise<void> => jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS);
 
 /** Task `id` claimed into `slot`, in `queue`. */
 const claimed = (id: string, slot: number, queue = 'default'): Task =>
@@ -362,6 +366,8 @@ describe('WorkerSupervisor', () => {
       await end('b');
       expect(signalOf('c').aborted).toBe(false); // running already, its start not yet written
       expect(supervisor.runningCount).toBe(1);
+      expect(records).toEqual([]); // written once its handler has run START_WRITE_DELAY_MS
+      await startsDue();
       expect(records.map(({ ids, slots }) => [ids, slots])).toEqual([[['c'], [1]]]);
       expect(claims.slice(2).every((claim) => claim.freeSlots.length === 0)).toBe(true);
     });
@@ -369,17 +375,19 @@ describe('WorkerSupervisor', () => {
     it('writes the outcome of a buffered task only once its start is recorded', async () => {
       const { records, end, outcomeWrites } = await withBuffered(['c']);
       await end('b');
+      await startsDue();
       await end('c');
       expect(outcomeWrites()).not.toContain('c');
       await records[0].answer();
       expect(outcomeWrites()).toContain('c');
     });
 
-    it('writes the start of a short buffered task with its outcome, when its handler ended before the start was sent', async () => {
+    it('writes the start of a short buffered task with its outcome, when its handler ended before the start was due', async () => {
       const { records, endOnly, signalOf, written } = await withBuffered(['c']);
       endOnly('b');
-      await jest.advanceTimersByTimeAsync(0); // b's slot is filled: c starts; its start is sent in a later turn
+      await jest.advanceTimersByTimeAsync(0); // b's slot is filled: c starts
       expect(signalOf('c').aborted).toBe(false);
+      await jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS - 1);
       endOnly('c');
       await settle();
       expect(records).toEqual([]);
@@ -396,11 +404,12 @@ describe('WorkerSupervisor', () => {
       harness.notifications.emit('stop', 'e');
       expect(harness.releasedFrom).toEqual([['e@r#2']]);
       harness.endOnly('b');
-      await jest.advanceTimersByTimeAsync(0); // c starts; its start is sent in a later turn
+      await jest.advanceTimersByTimeAsync(0); // c starts; its start is not due yet
       harness.endOnly('c'); // before that: its start goes with its outcome
       await settle();
       expect(harness.written.get('c')).toMatchObject({ startGoesWithOutcome: true, buffering: 'r#2' });
       expect(harness.written.get('c')?.task).not.toHaveProperty('buffering'); // the handler sees the task alone
+      await startsDue(); // d started in c's slot: its start is due
       expect(harness.records).toEqual([expect.objectContaining({ ids: ['d'], bufferings: ['r#2'] })]);
     });
 
@@ -420,9 +429,25 @@ describe('WorkerSupervisor', () => {
       expect(release).not.toHaveBeenCalled();
     });
 
+    it('hands back, unstarted, a task claimed into a slot while its attempt from the buffer waits for its start to be written', async () => {
+      const { claims, records, endOnly, signalOf, release } = await withBuffered(['c']);
+      endOnly('b');
+      await jest.advanceTimersByTimeAsync(0); // c starts from the buffer
+      const firstRun = signalOf('c');
+      await startsDue(); // its start is being written (a failing database: retried for a lease)
+      expect(records).toHaveLength(1);
+      endOnly('c');
+      await settle(); // its slot is free; its outcome waits for its start
+      // Lease recovery took c back meanwhile, and this replica's claim takes it straight into the free slot.
+      await claims.at(-1)!.answer([claimed('c', 1)]);
+      expect(signalOf('c')).toBe(firstRun); // not run a second time
+      expect(release).toHaveBeenCalledWith({ id: 'c', workerId: 'r/1', attempt: 1 });
+    });
+
     it('aborts a started buffered task that was no longer ours, and writes no outcome for it', async () => {
       const { records, end, signalOf, outcomeWrites } = await withBuffered(['c']);
       await end('b');
+      await startsDue();
       await records[0].answer([]);
       expect((signalOf('c').reason as TaskAbortReason).kind).toBe('lease-lost');
       expect(outcomeWrites()).not.toContain('c');
@@ -431,6 +456,7 @@ describe('WorkerSupervisor', () => {
     it('aborts a started buffered task whose stop it missed, as soon as its start is recorded', async () => {
       const { records, end, signalOf } = await withBuffered(['c']);
       await end('b');
+      await startsDue();
       await records[0].answer(['c'], ['c']);
       expect((signalOf('c').reason as TaskAbortReason).kind).toBe('stop');
     });

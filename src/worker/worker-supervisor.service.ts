@@ -308,12 +308,12 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
    * has not reached yet is handed back the same way. One statement per task: this happens only after a
    * freeze or a stall of most of a lease.
    */
-  private handBackUnstarted(tasks: ClaimedTask[]): Promise<void> {
+  private handBackUnstarted(tasks: ClaimedTask[], why: string): Promise<void> {
     if (tasks.length === 0) return Promise.resolve();
-    return this.handingBack(() => Promise.all(tasks.map((task) => this.releaseUnstarted(task))));
+    return this.handingBack(() => Promise.all(tasks.map((task) => this.releaseUnstarted(task, why))));
   }
 
-  private async releaseUnstarted(task: ClaimedTask): Promise<void> {
+  private async releaseUnstarted(task: ClaimedTask, why: string): Promise<void> {
     try {
       const released = await this.tasks.release({
         id: task.id,
@@ -324,8 +324,8 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       withRequestId(task.requestId, () =>
         this.logger.warn(
           released
-            ? `task ${task.id} (${task.type}) handed back unstarted (${released.status}): its claim was answered too late to trust its lease`
-            : `task ${task.id} (${task.type}) not started: its claim was answered after its lease ran out`,
+            ? `task ${task.id} (${task.type}) handed back unstarted (${released.status}): ${why}`
+            : `task ${task.id} (${task.type}) not started (${why}), and no longer held by its claim`,
         ),
       );
     } catch (error) {
@@ -401,12 +401,18 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
           // of the claim's leases may be left, or none: another replica may run the tasks to their end
           // meanwhile (chaos saw a handler start 157 ms after its task had failed elsewhere). Handed back
           // unstarted; what the claim buffered is older than a heartbeat too, and goes back at the next start.
-          void this.handBackUnstarted(started);
+          void this.handBackUnstarted(started, 'its claim was answered too late to trust its lease');
         } else {
-          this.buffer.started(started.length);
-          for (const task of started) this.start(new RunningAttempt(task, round));
+          // A task whose attempt from an earlier buffering is still held here (its start's write failed and
+          // is being retried; lease recovery took the task back meanwhile): that retry could pass as this
+          // claim's start, in the same slot at the same attempt count. Handed back instead of run twice.
+          const heldHere = started.filter((task) => this.running.has(task.id));
+          void this.handBackUnstarted(heldHere, 'an attempt of it from an earlier buffering is still held here');
+          const fresh = started.filter((task) => !heldHere.includes(task));
+          this.buffer.started(fresh.length);
+          for (const task of fresh) this.start(new RunningAttempt(task, round));
           // A slow answer (a busy machine): renewed now rather than up to a heartbeat later.
-          if (answeredAfterMs > this.heartbeatMs && started.length > 0) void this.renewLeases();
+          if (answeredAfterMs > this.heartbeatMs && fresh.length > 0) void this.renewLeases();
         }
         // A stop whose notification overtook this claim's answer: cancelled without starting.
         const stoppedEarly = buffered.filter((task) => this.earlyStops.delete(task.id));

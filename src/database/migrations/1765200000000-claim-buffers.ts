@@ -4,7 +4,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Claim buffers (issue 16): a replica may claim a few tasks ahead of its free slots and hold them while
  * they are still `queued` (docs/design.md, "Claiming ahead").
  *
- * - `tasks.buffered_by`: the replica holding the queued task in its buffer (null: nobody). The buffer's
+ * - `tasks.buffered_by`: the buffering holding the queued task, `<replica id>#<claim number>` (null:
+ *   nobody; the mark of the claim that buffered it, so that a replica's bufferings are told apart). The buffer's
  *   deadline is `lease_expires_at`, which a queued task did not use: past it, lease recovery clears both.
  * - The claim indexes leave buffered tasks out (`buffered_by IS NULL` in their predicates), so claims on
  *   every replica walk past none of them; `tasks_buffered` finds expired buffers.
