@@ -240,7 +240,7 @@ async function main(): Promise<void> {
     `machine before: ${machineBefore}`,
     `machine after:  ${machineAfter}`,
     `server: ${server.description}`,
-    `method: shared/BENCHMARKING.md; drain ${options.drainJobs.toLocaleString('en-US')} no-op jobs (pg-boss: fewer, see its configuration) at ${options.drainConcurrencies.join(', ')} at once; enqueue ${options.enqueueOneJobs.toLocaleString('en-US')} one by one, ${options.enqueueBatchJobs.toLocaleString('en-US')} in batches of ${options.batchSize}; idle latency ${options.latencySamples} jobs ${options.latencyGapMs} ms apart after ${options.idleMs} ms idle; ${PGBENCH_DESCRIPTION}, ${options.pgbenchClients} clients, ${options.pgbenchSeconds} s; stop latency ${options.stopSamples} stops per case; POST /tasks: autocannon, ${options.httpConnections} connections, ${options.httpSeconds} s, against TaskSystem and a bare Nest route (one INSERT per request); scaling: ${options.scalingJobs.toLocaleString('en-US')} tasks of 20 ms on ${options.scalingReplicas.join('/')} processes × WORKER_CONCURRENCY ${options.scalingSlots}, ${options.noopScalingJobs.toLocaleString('en-US')} no-op tasks on ${options.noopScalingReplicas.join('/')} processes × ${options.slots}; other workloads: TaskSystem WORKER_CONCURRENCY ${options.slots}`,
+    `method: shared/BENCHMARKING.md; drain ${options.drainJobs.toLocaleString('en-US')} no-op jobs (pg-boss: fewer, see its configuration) at ${options.drainConcurrencies.join(', ')} at once; enqueue ${options.enqueueOneJobs.toLocaleString('en-US')} one by one, ${options.enqueueBatchJobs.toLocaleString('en-US')} in batches of ${options.batchSize}; idle latency ${options.latencySamples} jobs ${options.latencyGapMs} ms apart after ${options.idleMs} ms idle; ${PGBENCH_DESCRIPTION}, ${options.pgbenchClients} clients, ${options.pgbenchSeconds} s; stop latency ${options.stopSamples} stops per case; POST /tasks: autocannon, ${options.httpConnections} connections, ${options.httpSeconds} s, against TaskSystem and a bare Nest route (one INSERT per request); scaling: ${options.scalingJobs.toLocaleString('en-US')} tasks of 20 ms per process on ${options.scalingReplicas.join('/')} processes × WORKER_CONCURRENCY ${options.scalingSlots}, ${options.noopScalingJobs.toLocaleString('en-US')} no-op tasks on ${options.noopScalingReplicas.join('/')} processes × ${options.slots}; other workloads: TaskSystem WORKER_CONCURRENCY ${options.slots}`,
     '',
     tables,
   ];
@@ -367,14 +367,24 @@ async function runTaskSystemOnly(
   await attempt('scaling', async () => {
     const { scalingDrain } = await import('./workloads/scaling.js');
     const result: Record<string, number> = {};
+    // Each drain is sized to last about as long at the rate it is held to, so that what every drain pays
+    // once (the processes' first claims, their buffers filling, the last tasks' tail) weighs the same in
+    // each: 20 ms tasks, held to linear, come per process (a fixed 4,000 lasted 8 s on one process and
+    // 2.4 s on four, whose ramp and tail then counted three times as much); no-op tasks, held to 1×, in all.
     const runs = [
       // Tasks that wait 20 ms: processes of scalingSlots slots each, whose sum PostgreSQL should keep up with.
-      { type: 'sleep20', counts: options.scalingReplicas, jobs: options.scalingJobs, slots: options.scalingSlots },
+      {
+        type: 'sleep20',
+        counts: options.scalingReplicas,
+        perProcess: options.scalingJobs,
+        slots: options.scalingSlots,
+      },
       // No-op tasks: what claiming side by side costs when the database, not the handlers, is the limit.
-      { type: 'noop', counts: options.noopScalingReplicas, jobs: options.noopScalingJobs, slots: options.slots },
+      { type: 'noop', counts: options.noopScalingReplicas, inAll: options.noopScalingJobs, slots: options.slots },
     ];
-    for (const { type, counts, jobs, slots } of runs) {
+    for (const { type, counts, perProcess, inAll, slots } of runs) {
       for (const replicas of counts) {
+        const jobs = perProcess === undefined ? inAll : perProcess * replicas;
         result[`scaling-${type}-${replicas}`] = await onFreshDatabase(`scale_${type}_${replicas}`, (url) =>
           scalingDrain(url, taskSystem.build, { replicas, jobs, concurrency: slots, type }),
         );

@@ -153,7 +153,8 @@ export function renderTables({
   if (concurrencies.length > 0) out.push('', drainAtConcurrencyTable(swept, med, concurrencies));
   const http = httpTable(systems, med);
   if (http) out.push('', http);
-  const scaling = scalingTable(med[TASKSYSTEM] ?? {}, scalingSlots, slots);
+  const scalingRounds = samples[TASKSYSTEM]?.['scaling-sleep20-1']?.length ?? 0;
+  const scaling = scalingTable(med[TASKSYSTEM] ?? {}, scalingSlots, slots, scalingRounds);
   if (scaling) out.push('', scaling);
 
   const ts = med[TASKSYSTEM] ?? {};
@@ -275,7 +276,12 @@ function httpTable(systems: QueueSystem[], med: Record<string, Record<string, nu
 }
 
 /** Drain with several replica processes: each count against one process and against linear scaling. */
-function scalingTable(ts: Record<string, number>, scalingSlots: number, slots: number): string | undefined {
+function scalingTable(
+  ts: Record<string, number>,
+  scalingSlots: number,
+  slots: number,
+  rounds: number,
+): string | undefined {
   const rows: string[][] = [];
   for (const [kind, what] of [
     ['sleep20', `tasks of 20 ms, ${scalingSlots} slots per process`],
@@ -300,7 +306,7 @@ function scalingTable(ts: Record<string, number>, scalingSlots: number, slots: n
   }
   if (rows.length === 0) return undefined;
   return [
-    `Scaling with replica processes (one round; linear = processes × one process's rate; a process of ${scalingSlots} slots of 20 ms tasks can do ${Math.round((scalingSlots * 1000) / 20)} jobs/s at most):`,
+    `Scaling with replica processes (${rounds === 1 ? 'one round' : `medians of ${rounds} rounds`}; linear = processes × one process's rate; a process of ${scalingSlots} slots of 20 ms tasks can do ${Math.round((scalingSlots * 1000) / 20)} jobs/s at most):`,
     '',
     markdown(['drain', 'jobs/s', '÷ 1 process', 'linear', '÷ linear'], rows),
   ].join('\n');
