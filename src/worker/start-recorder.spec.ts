@@ -36,6 +36,14 @@ describe('StartRecorder', () => {
     expect(statements).toEqual([['a', 'b'], ['c']]);
   });
 
+  it('is not held back by a step back of the wall clock', async () => {
+    const { statements, record } = recorder();
+    record('a');
+    jest.setSystemTime(Date.now() - 60_000);
+    await jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS);
+    expect(statements).toEqual([['a']]);
+  });
+
   it('writes nothing for a start taken back before it was due: it goes with its outcome', async () => {
     const { starts, statements, recorded, record } = recorder();
     record('a');

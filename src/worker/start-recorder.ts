@@ -21,7 +21,11 @@ export interface StartToRecord {
 
 interface PendingStart {
   start: StartToRecord;
-  /** When recording it was first tried: it is given up a lease later (the task is no longer ours by then). */
+  /**
+   * When it was handed in (performance.now(): a step of the wall clock must neither hold starts back nor
+   * rush them): it is written START_WRITE_DELAY_MS later, and given up a lease later (the task is no longer
+   * ours by then).
+   */
   since: number;
   /** A write of it failed: perhaps it is written, so it cannot be taken back (withdraw) any more. */
   sent?: boolean;
@@ -77,7 +81,7 @@ export class StartRecorder {
 
   record(start: StartToRecord): Promise<RecordedStart> {
     return new Promise((resolve) => {
-      this.pending.push({ start, since: Date.now(), resolve });
+      this.pending.push({ start, since: performance.now(), resolve });
       this.schedule();
     });
   }
@@ -93,7 +97,7 @@ export class StartRecorder {
   private schedule(): void {
     if (this.scheduled || this.writing || this.pending.length === 0) return;
     this.scheduled = true;
-    const dueInMs = this.retried ? this.retryDelayMs : this.pending[0].since + this.delayMs - Date.now();
+    const dueInMs = this.retried ? this.retryDelayMs : this.pending[0].since + this.delayMs - performance.now();
     // The write serves every start in it, not the request of the first.
     outsideAnyRequest(() =>
       setTimeout(
@@ -111,7 +115,7 @@ export class StartRecorder {
 
   private async flush(): Promise<void> {
     // Pending in the order they started (retries first, older still): those that ran half the delay go now.
-    const halfDue = Date.now() - this.delayMs / 2;
+    const halfDue = performance.now() - this.delayMs / 2;
     let count = 0;
     while (count < Math.min(MAX_BATCH, this.pending.length) && this.pending[count].since <= halfDue) count++;
     const batch = this.pending.splice(0, count);
@@ -132,7 +136,7 @@ export class StartRecorder {
     } catch {
       // Unwritten, or written and unanswered: tried again (a start already written is then no longer in the
       // buffer, so the retry leaves it out, and its holder aborts it: it is fenced like a lost lease).
-      const now = Date.now();
+      const now = performance.now();
       const kept = batch.filter((pending) => now - pending.since < this.leaseMs);
       for (const pending of kept) pending.sent = true;
       for (const pending of batch)

@@ -50,7 +50,7 @@ const settle = async (): Promise<void> => {
 };
 
 /** Lets the handlers started from the buffer run until their starts are written (StartRecorder). */
-const startsDue = (): Promise<void> => jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS);
+const startsDue = (): Promise<void> => jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS * 2);
 
 /** Task `id` claimed into `slot`, in `queue`. */
 const claimed = (id: string, slot: number, queue = 'default'): Task =>

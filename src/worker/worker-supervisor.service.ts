@@ -477,7 +477,11 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
           cancelGraceMs: this.config.cancelGraceMs,
           logger: this.logger,
           // Written once its start is: before that, the row does not show this attempt.
-          saveProgress: async (progress) => (await attempt.recorded) && this.tasks.saveProgress(attempt.held, progress),
+          // Nor once its handler ended before its start was written: the outcome, with the start, clears it.
+          saveProgress: async (progress) =>
+            (await attempt.recorded) &&
+            !attempt.startGoesWithOutcome &&
+            this.tasks.saveProgress(attempt.held, progress),
         }),
       )
       .then(async (outcome) => {
