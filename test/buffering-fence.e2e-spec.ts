@@ -1,4 +1,6 @@
+import { Database } from '../src/database/database.js';
 import { TaskRepository } from '../src/task-store/task.repository.js';
+import type { Claim } from '../src/task-store/task.repository.js';
 import { createTestDatabase } from './support/test-database.js';
 import type { TestDatabase } from './support/test-database.js';
 import { startTestApp } from './support/test-app.js';
@@ -81,5 +83,51 @@ describe('a buffered task, buffered again by the same replica', () => {
     expect(await row(started)).toEqual({ status: 'running', buffered_by: null, attempt: 1, worker_id: 'r/1' });
     expect(await row(finished)).toEqual({ status: 'succeeded', buffered_by: null, attempt: 1, worker_id: 'r/1' });
     expect(await row(handedBack)).toEqual({ status: 'queued', buffered_by: null, attempt: 0, worker_id: null });
+  });
+
+  describe('a claim told to leave tasks out (attempts of them still held by the claiming replica)', () => {
+    const claim = (freeSlots: number[], leftOut: string[]): Claim => ({
+      types: ['demo'],
+      freeSlots,
+      ahead: 0,
+      replicaId: 'r',
+      leaseMs: 60_000,
+      buffering: 'r#9',
+      leftOut,
+    });
+    const submit = async (body: object): Promise<string> =>
+      (
+        await app.http
+          .post('/tasks')
+          .send({ type: 'demo', ...body })
+          .expect(201)
+      ).body.id as string;
+
+    it('takes the others, keyed or not, and leaves those queued', async () => {
+      const inQueue = { queue: 'left-out' };
+      const [plain, keyed, other] = [
+        await submit(inQueue),
+        await submit({ ...inQueue, concurrencyKey: 'k' }),
+        await submit(inQueue),
+      ];
+
+      const { started } = await repository.claim(claim([1, 2, 3], [plain, keyed]), ['left-out'], []);
+
+      expect(started.map(({ id }) => id)).toEqual([other]);
+      expect((await row(plain)).status).toBe('queued');
+      expect((await row(keyed)).status).toBe('queued');
+    });
+
+    it('does so in a queue claimed on its own (one with a limit)', async () => {
+      await app.http.put('/queues/limited').send({ concurrency: 5 }).expect(200);
+      const [left, taken] = [await submit({ queue: 'limited' }), await submit({ queue: 'limited' })];
+
+      const claimed = await app.app
+        .get(Database)
+        .transaction((tx) => repository.claimFromQueue(claim([1, 2], [left]), 'limited', tx));
+
+      expect(claimed.map(({ id }) => id)).toEqual([taken]);
+      expect((await row(left)).status).toBe('queued');
+    });
   });
 });

@@ -55,8 +55,8 @@ describe('the claim buffer', () => {
 
   /**
    * Quick tasks, then `gates` gate tasks (of `queue`); resolves once the first gate holds the slot, its start
-   * written (until then, START_WRITE_DELAY_MS, the database still shows it buffered), and at least `atLeast`
-   * gates wait in the buffer. Returns the gates' ids, in submission order.
+   * written (a start from the buffer is written after its handler started: until then the database still
+   * shows it buffered), and at least `atLeast` gates wait in the buffer. Returns the gates' ids, in order.
    */
   const fillBuffer = async (gates: number, { atLeast = 3, queue = 'default' } = {}): Promise<string[]> => {
     const quick = Array.from({ length: 20 }, () => ({ type: 'sleep', payload: { ms: 0 }, queue }));

@@ -35,6 +35,8 @@ export interface Claim {
   replicaId: string;
   leaseMs: number;
   buffering: string;
+  /** Task ids not to claim: attempts of them still run here after the database let them go. */
+  leftOut: string[];
 }
 
 /** What a claim came to: tasks now running here, and tasks now in the buffer. */
@@ -144,6 +146,7 @@ export class TaskRepository {
         ownLimitQueues,
         claim.ahead,
         claim.buffering,
+        claim.leftOut,
       ],
       { name: 'claim_tasks' },
     );
@@ -205,7 +208,7 @@ export class TaskRepository {
     await this.db.rows(SQL.LOCK_QUEUE, [queue], { tx });
     const claimed = await this.db.rows<ClaimedTask>(
       SQL.CLAIM_FROM_QUEUE,
-      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queue],
+      [claim.types, claim.freeSlots, claim.replicaId, claim.leaseMs, queue, claim.leftOut],
       { tx },
     );
     this.announcer.changed(claimed);

@@ -22,9 +22,8 @@ export interface StartToRecord {
 interface PendingStart {
   start: StartToRecord;
   /**
-   * When it was handed in (performance.now(): a step of the wall clock must neither hold starts back nor
-   * rush them): it is written START_WRITE_DELAY_MS later, and given up a lease later (the task is no longer
-   * ours by then).
+   * When recording it was first tried (performance.now(), which a step of the wall clock does not move): it
+   * is given up a lease later (the task is no longer ours by then).
    */
   since: number;
   /** A write of it failed: perhaps it is written, so it cannot be taken back (withdraw) any more. */
@@ -34,23 +33,14 @@ interface PendingStart {
 
 /** Starts recorded per statement at most. */
 const MAX_BATCH = 500;
-/**
- * How long a handler runs before its start is written: one that ends sooner has its start written with its
- * outcome (withdraw), one row write instead of two. Tasks of a few to tens of ms (an HTTP call) are common,
- * and on a busy database the second write of each was a third of its work. The price: for up to this long
- * GET /tasks still shows the task `queued` (buffered) while its handler runs, as it shows a task `running`
- * while its outcome is being written; `startedAt` is the handler's start all the same.
- */
-export const START_WRITE_DELAY_MS = 50;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5000;
 
 /**
  * Group commit for the starts of buffered tasks, whose handlers run already (docs/design.md, "Claiming
- * ahead"): a start is written once its handler has run START_WRITE_DELAY_MS, together with every start that
- * has run half that long, one write in flight at a time, so a wave of starts costs one statement, not one
- * each, no slot waits for it, and a handler that ends sooner has its start written with its outcome instead.
- * A write that fails is tried again, for as long as the buffer's lease would last.
+ * ahead"): one write in flight at a time, the starts that arrive meanwhile (or in the same turn of the event
+ * loop, as the supervisor's fill of all freed slots does) go together in the next, so a wave of short tasks costs one statement, not one each, and no slot
+ * waits for it. A write that fails is tried again, for as long as the buffer's lease would last.
  */
 export class StartRecorder {
   private pending: PendingStart[] = [];
@@ -64,7 +54,6 @@ export class StartRecorder {
     private readonly tasks: Pick<TaskRepository, 'recordStarts'>,
     private readonly replicaId: string,
     private readonly leaseMs: number,
-    private readonly delayMs = START_WRITE_DELAY_MS,
   ) {}
 
   /**
@@ -82,7 +71,7 @@ export class StartRecorder {
   record(start: StartToRecord): Promise<RecordedStart> {
     return new Promise((resolve) => {
       this.pending.push({ start, since: performance.now(), resolve });
-      this.schedule();
+      this.schedule(0);
     });
   }
 
@@ -93,32 +82,24 @@ export class StartRecorder {
     }
   }
 
-  /** Sets the next write for when the oldest start is due (after a failed write: its retry delay). */
-  private schedule(): void {
-    if (this.scheduled || this.writing || this.pending.length === 0) return;
+  private schedule(delayMs: number): void {
+    if (this.scheduled || this.writing) return;
     this.scheduled = true;
-    const dueInMs = this.retried ? this.retryDelayMs : this.pending[0].since + this.delayMs - performance.now();
-    // The write serves every start in it, not the request of the first.
-    outsideAnyRequest(() =>
-      setTimeout(
-        () => {
-          this.scheduled = false;
-          this.writing = this.flush().finally(() => {
-            this.writing = undefined;
-            this.schedule();
-          });
-        },
-        Math.max(0, dueInMs),
-      ),
-    );
+    const flush = (): void => {
+      this.scheduled = false;
+      this.writing = this.flush().finally(() => {
+        this.writing = undefined;
+        if (this.pending.length > 0) this.schedule(this.retried ? this.retryDelayMs : 0);
+      });
+    };
+    // In the next turn of the event loop: a short handler that ends in this one takes its start back
+    // (withdraw), and the starts of one fill of the slots go together. The write serves every task in it,
+    // not the request of the first.
+    outsideAnyRequest(() => (delayMs === 0 ? setImmediate(flush) : setTimeout(flush, delayMs)));
   }
 
   private async flush(): Promise<void> {
-    // Pending in the order they started (retries first, older still): those that ran half the delay go now.
-    const halfDue = performance.now() - this.delayMs / 2;
-    let count = 0;
-    while (count < Math.min(MAX_BATCH, this.pending.length) && this.pending[count].since <= halfDue) count++;
-    const batch = this.pending.splice(0, count);
+    const batch = this.pending.splice(0, MAX_BATCH);
     if (batch.length === 0) return;
     try {
       const recorded = await this.tasks.recordStarts(

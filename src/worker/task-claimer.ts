@@ -43,6 +43,7 @@ export class TaskClaimer {
    * a queue, for its own limits. `heldBack(inMs)` hears when a queue's rate limit left slots empty that
    * its tasks could have taken: its window lets another task start in `inMs`, sooner than the next poll.
    * `ahead`: how many tasks to claim beyond the free slots into the buffer, from queues without limits.
+   * `leftOut`: task ids not to claim.
    */
   async claim(
     types: string[],
@@ -50,6 +51,7 @@ export class TaskClaimer {
     runningHere: (queue: string) => number,
     heldBack: (inMs: number) => void = () => undefined,
     ahead = 0,
+    leftOut: string[] = [],
   ): Promise<Claimed> {
     const free = [...freeSlots];
     const buffering = `${this.config.replicaId}#${++this.claims}`;
@@ -60,6 +62,7 @@ export class TaskClaimer {
       replicaId: this.config.replicaId,
       leaseMs: this.config.leaseMs,
       buffering,
+      leftOut,
     });
     const claimed: ClaimedTask[] = [];
     const ownLimits = this.ownLimits();

@@ -15,7 +15,6 @@ import type { TaskOutcomeWriter } from './task-outcome.writer.js';
 import type { WorkerPresence } from './worker-presence.js';
 import { claimedTask } from './test-support/claimed-task.js';
 import { UNWRITTEN_BEYOND_SLOTS, WorkerSupervisor } from './worker-supervisor.service.js';
-import { START_WRITE_DELAY_MS } from './start-recorder.js';
 
 const LEASE_MS = 30_000;
 const HEARTBEAT_MS = LEASE_MS / 3;
@@ -26,6 +25,8 @@ const SHUTDOWN_GRACE_MS = 500;
 interface AskedClaim {
   freeSlots: number[];
   ahead: number;
+  /** The task ids it was told not to claim. */
+  leftOut: string[];
   runningHere: (queue: string) => number;
   /** Answers with the tasks started in slots, and those claimed ahead into the buffer. */
   answer(tasks: Task[], buffered?: Task[]): Promise<void>;
@@ -49,8 +50,8 @@ const settle = async (): Promise<void> => {
   for (let round = 0; round < 3; round++) await jest.advanceTimersByTimeAsync(1);
 };
 
-/** Lets the handlers started from the buffer run until their starts are written (StartRecorder). */
-const startsDue = (): Promise<void> => jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS * 2);
+/** Lets the starts of the handlers started from the buffer be sent (StartRecorder: in a later turn). */
+const startsDue = (): Promise<void> => settle();
 
 /** Task `id` claimed into `slot`, in `queue`. */
 const claimed = (id: string, slot: number, queue = 'default'): Task =>
@@ -89,11 +90,13 @@ function supervisorWith({ concurrency = 3, prefetch = 0 }: { concurrency?: numbe
       runningHere: (queue: string) => number,
       _heldBack: unknown,
       ahead = 0,
+      leftOut: string[] = [],
     ) =>
       new Promise<{ started: Task[]; buffered: Task[] }>((resolve) =>
         claims.push({
           freeSlots,
           ahead,
+          leftOut,
           runningHere,
           answer: (started, claimedAhead = []) => (resolve({ started, buffered: claimedAhead }), settle()),
         }),
@@ -366,7 +369,6 @@ describe('WorkerSupervisor', () => {
       await end('b');
       expect(signalOf('c').aborted).toBe(false); // running already, its start not yet written
       expect(supervisor.runningCount).toBe(1);
-      expect(records).toEqual([]); // written once its handler has run START_WRITE_DELAY_MS
       await startsDue();
       expect(records.map(({ ids, slots }) => [ids, slots])).toEqual([[['c'], [1]]]);
       expect(claims.slice(2).every((claim) => claim.freeSlots.length === 0)).toBe(true);
@@ -382,12 +384,11 @@ describe('WorkerSupervisor', () => {
       expect(outcomeWrites()).toContain('c');
     });
 
-    it('writes the start of a short buffered task with its outcome, when its handler ended before the start was due', async () => {
+    it('writes the start of a short buffered task with its outcome, when its handler ended before the start was sent', async () => {
       const { records, endOnly, signalOf, written } = await withBuffered(['c']);
       endOnly('b');
-      await jest.advanceTimersByTimeAsync(0); // b's slot is filled: c starts
+      await jest.advanceTimersByTimeAsync(0); // b's slot is filled: c starts; its start is sent in a later turn
       expect(signalOf('c').aborted).toBe(false);
-      await jest.advanceTimersByTimeAsync(START_WRITE_DELAY_MS - 1);
       endOnly('c');
       await settle();
       expect(records).toEqual([]);
@@ -404,12 +405,12 @@ describe('WorkerSupervisor', () => {
       harness.notifications.emit('stop', 'e');
       expect(harness.releasedFrom).toEqual([['e@r#2']]);
       harness.endOnly('b');
-      await jest.advanceTimersByTimeAsync(0); // c starts; its start is not due yet
+      await jest.advanceTimersByTimeAsync(0); // c starts; its start is sent in a later turn
       harness.endOnly('c'); // before that: its start goes with its outcome
       await settle();
       expect(harness.written.get('c')).toMatchObject({ startGoesWithOutcome: true, buffering: 'r#2' });
       expect(harness.written.get('c')?.task).not.toHaveProperty('buffering'); // the handler sees the task alone
-      await startsDue(); // d started in c's slot: its start is due
+      await startsDue(); // d started in c's slot: its start is sent
       expect(harness.records).toEqual([expect.objectContaining({ ids: ['d'], bufferings: ['r#2'] })]);
     });
 
@@ -429,7 +430,7 @@ describe('WorkerSupervisor', () => {
       expect(release).not.toHaveBeenCalled();
     });
 
-    it('hands back, unstarted, a task claimed into a slot while its attempt from the buffer waits for its start to be written', async () => {
+    it('hands back, unstarted, a task claimed into a slot while its attempt from the buffer waits for its start to be written, and claims it no more until that attempt is gone', async () => {
       const { claims, records, endOnly, signalOf, release } = await withBuffered(['c']);
       endOnly('b');
       await jest.advanceTimersByTimeAsync(0); // c starts from the buffer
@@ -442,6 +443,11 @@ describe('WorkerSupervisor', () => {
       await claims.at(-1)!.answer([claimed('c', 1)]);
       expect(signalOf('c')).toBe(firstRun); // not run a second time
       expect(release).toHaveBeenCalledWith({ id: 'c', workerId: 'r/1', attempt: 1 });
+      expect(claims.at(-1)!.leftOut).toEqual(['c']); // the next claim leaves it out
+      await claims.at(-1)!.answer([]);
+      await records[0].answer([]); // c's first attempt: its start found the task no longer in its buffer
+      await jest.advanceTimersByTimeAsync(POLL_INTERVAL_MS);
+      expect(claims.at(-1)!.leftOut).toEqual([]);
     });
 
     it('aborts a started buffered task that was no longer ours, and writes no outcome for it', async () => {

@@ -62,6 +62,13 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     { attempt: RunningAttempt; finished: Promise<void>; handlerDone: boolean }
   >();
   private readonly earlyStops = new Map<string, number>();
+  /**
+   * Tasks a claim took while an attempt of them was still held here (the database had let them go: a lease
+   * lost in a stall, or a buffering that expired while its start was being retried). Handed back once, then
+   * left out of this replica's claims until that attempt leaves `running`: otherwise each claim would take
+   * the task and hand it back again, a statement pair a round trip, for as long as the attempt stops.
+   */
+  private readonly claimedWhileHeld = new Set<string>();
   /** Entries of `running` whose handler has not ended: kept as a count, read at every start and end. */
   private handlersRunning = 0;
   /**
@@ -388,6 +395,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
             (queue) => this.runningIn(queue),
             (inMs) => this.claimWhenRateWindowOpens(inMs),
             ahead,
+            [...this.claimedWhileHeld],
           );
         } finally {
           for (const slot of slots) this.promised.delete(slot);
@@ -403,11 +411,12 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
           // unstarted; what the claim buffered is older than a heartbeat too, and goes back at the next start.
           void this.handBackUnstarted(started, 'its claim was answered too late to trust its lease');
         } else {
-          // A task whose attempt from an earlier buffering is still held here (its start's write failed and
-          // is being retried; lease recovery took the task back meanwhile): that retry could pass as this
-          // claim's start, in the same slot at the same attempt count. Handed back instead of run twice.
+          // A task an earlier attempt of which is still held here (claimedWhileHeld) is handed back instead of
+          // run twice side by side. If that attempt came from a buffering whose start's write is being retried,
+          // the retry could even pass for this claim's start, in the same slot at the same attempt count.
           const heldHere = started.filter((task) => this.running.has(task.id));
-          void this.handBackUnstarted(heldHere, 'an attempt of it from an earlier buffering is still held here');
+          for (const task of heldHere) this.claimedWhileHeld.add(task.id);
+          void this.handBackUnstarted(heldHere, 'an earlier attempt of it is still held here');
           const fresh = started.filter((task) => !heldHere.includes(task));
           this.buffer.started(fresh.length);
           for (const task of fresh) this.start(new RunningAttempt(task, round));
@@ -421,6 +430,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         // attempt's start and outcome, fenced by the earlier buffering's mark, write nothing now, and the
         // attempt is aborted. Not handed back while it may still run: this buffering holds the task until
         // its lease runs out, and lease recovery hands it back then.
+        for (const task of buffered) if (this.running.has(task.id)) this.claimedWhileHeld.add(task.id);
         this.buffer.add(
           buffered.filter((task) => !stoppedEarly.includes(task) && !this.running.has(task.id)),
           startedAt.getTime(),
@@ -499,7 +509,10 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
       })
       .finally(() => {
         handlerEnded();
-        if (this.running.get(task.id) === entry) this.running.delete(task.id);
+        if (this.running.get(task.id) === entry) {
+          this.running.delete(task.id);
+          this.claimedWhileHeld.delete(task.id); // claimable here again
+        }
         // Its writes are done: a replica held back by UNWRITTEN_BEYOND_SLOTS may fill its slots again.
         if (!this.stopping) this.fillSlotsSoon();
       });

@@ -36,6 +36,13 @@ const lanesOfKeyedTasks = (inQueues: (queue: string) => string): string => `
   )`;
 
 /**
+ * The row is not among `leftOut` (an array parameter): tasks an attempt of which still runs on the claiming
+ * replica after the database let them go (a lease lost in a stall), which it must not start a second time
+ * beside it (WorkerSupervisor's claimedWhileHeld). Nearly always empty.
+ */
+const notLeftOut = (leftOut: string): string => `id <> ALL(${leftOut}::bigint[])`;
+
+/**
  * How deep each lane is read: every lane's first `n` (the tasks wanted: `wanted`) while lanes are few, but
  * no more than about 4n + 256 rows in all when they are many (with 1,000 keys, each lane's head only). A
  * claim then takes the best of what it read: fewer tasks than it could only when many lanes are short and
@@ -56,9 +63,10 @@ const RUNNING_IN_LANE = `(SELECT count(*) FROM tasks AS r
  * as many candidates as slots are read, so that rows another replica locked meanwhile are replaced by
  * the next ones instead of leaving slots empty. Candidates are read without a lock (FOR UPDATE cannot sit
  * under a window function); the lock re-checks `status` on the row's newest version, so a task claimed
- * elsewhere since is skipped. `wanted`: how many tasks the claim takes at most. $1 types.
+ * elsewhere since is skipped. `wanted`: how many tasks the claim takes at most; `leftOut`: the ids not to
+ * claim (LEFT_OUT). $1 types.
  */
-const keyedCandidates = (wanted: string): string => `
+const keyedCandidates = (wanted: string, leftOut: string): string => `
   lane_heads AS (
     SELECT head.id, head.priority, lane.running + head.place AS turn
     FROM claimable_lanes AS lane CROSS JOIN LATERAL (
@@ -67,6 +75,7 @@ const keyedCandidates = (wanted: string): string => `
       SELECT id, priority, row_number() OVER (ORDER BY priority DESC, id) AS place FROM tasks
       WHERE status = 'queued' AND queue = lane.queue AND concurrency_key = lane.concurrency_key
         AND buffered_by IS NULL AND run_at <= now() AND array_position($1::text[], type) IS NOT NULL
+        AND ${notLeftOut(leftOut)}
       ORDER BY priority DESC, id
       LIMIT GREATEST(0, LEAST(lane.room, ${laneDepth(wanted)}))) AS head
   ), keyed AS (
@@ -159,7 +168,8 @@ const WANTED = '(cardinality($2::int[]) + $7::int)';
  * were only buffered, and RECORD_STARTS then finds them no longer ours.
  * $1 task types this replica can run, $2 free slot numbers, $3 replica id, $4 lease in ms, $5 the queues
  * this replica works (null: all), $6 queues it claims one by one instead (its own limits), $7 how many
- * to claim ahead into the buffer, $8 the mark the buffered ones get in `buffered_by` (bufferSlotted).
+ * to claim ahead into the buffer, $8 the mark the buffered ones get in `buffered_by` (bufferSlotted), $9
+ * task ids not to claim (notLeftOut).
  */
 export const CLAIM_TASKS = `
   WITH RECURSIVE ${commitWithoutFlushWhen('cardinality($2::int[]) = 0')},
@@ -169,7 +179,7 @@ export const CLAIM_TASKS = `
     FROM lanes AS lane
     WHERE ($5::text[] IS NULL OR queue = ANY($5::text[])) AND queue <> ALL($6::text[])
       AND queue <> ALL (${QUEUES_NOT_ON_THE_FAST_PATH})
-  ), ${keyedCandidates(WANTED)},
+  ), ${keyedCandidates(WANTED, '$9')},
   unkeyed AS (
     SELECT id, priority FROM tasks
     -- The type is tested with array_position, not \`type = ANY\`: that would steer the planner to the
@@ -181,7 +191,7 @@ export const CLAIM_TASKS = `
     WHERE status = 'queued' AND concurrency_key IS NULL AND buffered_by IS NULL AND run_at <= now()
       AND array_position($1::text[], type) IS NOT NULL
       AND ($5::text[] IS NULL OR (queue || '') = ANY($5::text[])) AND (queue || '') <> ALL($6::text[])
-      AND (queue || '') <> ALL (${QUEUES_NOT_ON_THE_FAST_PATH})
+      AND (queue || '') <> ALL (${QUEUES_NOT_ON_THE_FAST_PATH}) AND ${notLeftOut('$9')}
     ORDER BY priority DESC, id
     LIMIT ${WANTED}
     FOR UPDATE SKIP LOCKED
@@ -217,7 +227,7 @@ const startsInWindow = (key: string): string => `
  * races. A rate-limited queue records each start in queue_starts and prunes those older than the
  * interval, in this statement: the record and the task's started_at are the same instant.
  * $1 task types, $2 free slot numbers (at most this replica's own room in the queue), $3 replica id,
- * $4 lease in ms, $5 queue.
+ * $4 lease in ms, $5 queue, $6 task ids not to claim (notLeftOut).
  */
 export const CLAIM_FROM_QUEUE = `
   WITH RECURSIVE settings AS (
@@ -243,11 +253,11 @@ export const CLAIM_FROM_QUEUE = `
                       THEN q.rate_limit - ${startsInWindow('s.concurrency_key = lane.concurrency_key')} END
            ) AS room
     FROM counted_lanes AS lane CROSS JOIN settings AS q
-  ), ${keyedCandidates('cardinality($2::int[])')},
+  ), ${keyedCandidates('cardinality($2::int[])', '$6')},
   unkeyed AS (
     SELECT id, priority FROM tasks
     WHERE status = 'queued' AND concurrency_key IS NULL AND buffered_by IS NULL AND run_at <= now()
-      AND array_position($1::text[], type) IS NOT NULL AND queue = $5
+      AND array_position($1::text[], type) IS NOT NULL AND queue = $5 AND ${notLeftOut('$6')}
     ORDER BY priority DESC, id
     LIMIT GREATEST(0, (SELECT LEAST(n, unkeyed_rate_room) FROM room))
     FOR UPDATE SKIP LOCKED
