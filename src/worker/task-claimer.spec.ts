@@ -31,12 +31,16 @@ function claimerWith({
   available?: (queue: string | null) => number;
 }) {
   const statements: Statement[] = [];
-  const take = (claim: Claim, queue: string | null): Promise<Task[]> =>
+  /** Every claim handed to the repository, as it was. */
+  const claims: Claim[] = [];
+  const take = (claim: Claim, queue: string | null): Promise<Task[]> => (
+    claims.push(claim),
     Promise.resolve(
       claim.freeSlots
         .slice(0, available(queue))
         .map((slot) => claimedTask({ id: `${queue}-${slot}`, queue: queue ?? 'default', workerId: `r/${slot}` })),
-    );
+    )
+  );
   const tasks = {
     claimFromQueue: (claim: Claim, queue: string) => {
       statements.push({ fromQueue: queue, slots: claim.freeSlots });
@@ -74,7 +78,7 @@ function claimerWith({
     tasks as unknown as TaskRepository,
     { list } as unknown as QueueSettingsRepository,
   );
-  return { claimer, statements, settingsReads: list };
+  return { claimer, statements, claims, settingsReads: list };
 }
 
 const nothingRunsHere = (): number => 0;
@@ -96,6 +100,17 @@ describe('TaskClaimer', () => {
     expect(statements).toEqual([
       { fromQueue: 'own', slots: [2] },
       { fromQueues: ['own', 'shared'], leavingOut: ['own'], slots: [3, 4, 5] },
+    ]);
+  });
+
+  it('hands the task ids to leave out, and one buffering mark per claim, to every statement of the claim', async () => {
+    const { claimer, claims } = claimerWith({ workerQueues: 'own:3,shared' });
+    await claimer.claim(['gate'], [1, 2, 3, 4], nothingRunsHere, undefined, 0, ['7']);
+    await claimer.claim(['gate'], [1], nothingRunsHere); // its queue of its own fills the slot: one statement
+    expect(claims.map(({ leftOut, buffering }) => [leftOut, buffering])).toEqual([
+      [['7'], 'r#1'],
+      [['7'], 'r#1'],
+      [[], 'r#2'],
     ]);
   });
 

@@ -424,6 +424,7 @@ describe('WorkerSupervisor', () => {
       const claim = claims.at(-1)!;
       await claim.answer([], [buffered('c', 0, 'r#2'), buffered('x', 0, 'r#2')]);
       await end('c'); // slot 1 free again: x starts from the buffer, c does not run again
+      expect(claims.at(-1)!.leftOut).toEqual(['c']); // nor is it claimed here while that attempt is held
       expect(ran('x')).toBe(true);
       expect(signalOf('c')).toBe(firstRun);
       expect(released).toEqual([]); // held by r#2 until lease recovery hands it back: its first attempt ran on
