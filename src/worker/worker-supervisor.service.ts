@@ -414,8 +414,7 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
           // A task an earlier attempt of which is still held here (claimedWhileHeld) is handed back instead of
           // run twice side by side. If that attempt came from a buffering whose start's write is being retried,
           // the retry could even pass for this claim's start, in the same slot at the same attempt count.
-          const heldHere = started.filter((task) => this.running.has(task.id));
-          for (const task of heldHere) this.claimedWhileHeld.add(task.id);
+          const heldHere = this.stillHeldHere(started);
           void this.handBackUnstarted(heldHere, 'an earlier attempt of it is still held here');
           const fresh = started.filter((task) => !heldHere.includes(task));
           this.buffer.started(fresh.length);
@@ -430,9 +429,9 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
         // attempt's start and outcome, fenced by the earlier buffering's mark, write nothing now, and the
         // attempt is aborted. Not handed back while it may still run: this buffering holds the task until
         // its lease runs out, and lease recovery hands it back then.
-        for (const task of buffered) if (this.running.has(task.id)) this.claimedWhileHeld.add(task.id);
+        const bufferedAgain = this.stillHeldHere(buffered);
         this.buffer.add(
-          buffered.filter((task) => !stoppedEarly.includes(task) && !this.running.has(task.id)),
+          buffered.filter((task) => !stoppedEarly.includes(task) && !bufferedAgain.includes(task)),
           startedAt.getTime(),
         );
         void this.leaveBuffer(stoppedEarly, 'stopped on request');
@@ -442,6 +441,16 @@ export class WorkerSupervisor implements OnApplicationBootstrap, BeforeApplicati
     } catch (error) {
       this.logger.warn(`claim failed, retrying at the next poll: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Those of the claimed `tasks` an earlier attempt of which is still held here (in `running`), remembered in
+   * claimedWhileHeld so that the next claims leave them out.
+   */
+  private stillHeldHere<T extends ClaimedTask>(tasks: T[]): T[] {
+    const held = tasks.filter((task) => this.running.has(task.id));
+    for (const task of held) this.claimedWhileHeld.add(task.id);
+    return held;
   }
 
   /**
